@@ -1,0 +1,183 @@
+//! Delay distributions spread over days, conserving people exactly.
+//!
+//! MODEL.md: a delay (`training_days`, `recovery_days`) is not drawn per run; each day's
+//! cohort is spread over later days in proportion to the delay's probabilities. A
+//! fractional delay of x days means day round(x), so day k receives the probability mass of
+//! [k − ½, k + ½). The distribution is cut at its 99.9th percentile and renormalised.
+//!
+//! People are conserved by rounding *cumulative* shares: day k receives
+//! round(n · C_k) − round(n · C_{k−1}), where C is the cumulative share; the last C is
+//! exactly 1, so the parts always add up to n.
+
+use crate::distribution::{Form, Uncertain};
+
+/// Share of a delay distribution kept before the cut (MODEL.md: its 99.9th percentile).
+pub const DELAY_CUT: f64 = 0.999;
+
+/// A delay distribution discretised to whole days.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DelayKernel {
+    /// The shortest delay with any mass, in days.
+    first: u32,
+    /// Cumulative share of people with a delay ≤ `first + i`; increasing, last = 1.
+    cumulative: Vec<f64>,
+}
+
+impl DelayKernel {
+    /// Everyone arrives after exactly `days` days.
+    pub fn exact(days: u32) -> Self {
+        Self { first: days, cumulative: vec![1.0] }
+    }
+
+    /// Discretises `delay` (a number of days ≥ 0). Bins past `horizon` are merged into one
+    /// bin at `horizon + 1`: those people would arrive after the simulation ends anyway.
+    pub fn new(delay: &Uncertain, horizon: u32) -> Self {
+        if let Form::Fixed(d) = delay.form() {
+            return Self::exact(round_days(d, horizon));
+        }
+        let upper = |k: u32| delay.cdf(k as f64 + 0.5);
+        // The cut: the first whole day at which the CDF reaches 99.9%.
+        let mut cut = 0u32;
+        while upper(cut) < DELAY_CUT && cut <= horizon {
+            cut += 1;
+        }
+        let beyond_horizon = cut > horizon;
+        let last = cut.min(horizon);
+        let total = if beyond_horizon { 1.0 } else { upper(last) };
+        let mut first = 0;
+        while first < last && upper(first) <= 0.0 {
+            first += 1;
+        }
+        let mut cumulative: Vec<f64> = (first..=last).map(|k| (upper(k) / total).min(1.0)).collect();
+        if beyond_horizon {
+            cumulative.push(1.0);
+        } else if let Some(c) = cumulative.last_mut() {
+            *c = 1.0;
+        }
+        Self { first, cumulative }
+    }
+
+    /// Raises every delay below `min` to `min` (the wounded return the next day at the
+    /// earliest).
+    pub fn at_least(mut self, min: u32) -> Self {
+        while self.first < min {
+            if self.cumulative.len() > 1 {
+                self.cumulative.remove(0);
+            }
+            self.first += 1;
+        }
+        self
+    }
+
+    /// The shortest delay, in days.
+    pub fn first(&self) -> u32 {
+        self.first
+    }
+
+    /// The longest delay, in days.
+    pub fn last(&self) -> u32 {
+        self.first + self.cumulative.len() as u32 - 1
+    }
+
+    /// Spreads `n` people over the kernel's days: calls `put(delay, count)` for each day
+    /// with a non-zero count. The counts add up to exactly `n`.
+    #[inline]
+    pub fn spread(&self, n: u64, mut put: impl FnMut(u32, u64)) {
+        if n == 0 {
+            return;
+        }
+        if self.cumulative.len() == 1 {
+            put(self.first, n);
+            return;
+        }
+        let nf = n as f64;
+        let mut placed = 0u64;
+        for (i, &c) in self.cumulative.iter().enumerate() {
+            let upto = ((nf * c).round() as u64).min(n);
+            if upto > placed {
+                put(self.first + i as u32, upto - placed);
+                placed = upto;
+            }
+        }
+        debug_assert_eq!(placed, n);
+    }
+}
+
+/// round(x) days, capped one day past the horizon.
+fn round_days(x: f64, horizon: u32) -> u32 {
+    x.round().min(horizon as f64 + 1.0).max(0.0) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::distribution::Domain;
+
+    fn tri(min: f64, mode: f64, max: f64) -> Uncertain {
+        Uncertain::new(Form::Triangular { min, mode, max }, Domain::NonNegative).unwrap()
+    }
+
+    fn spread_vec(k: &DelayKernel, n: u64) -> Vec<(u32, u64)> {
+        let mut v = Vec::new();
+        k.spread(n, |d, c| v.push((d, c)));
+        v
+    }
+
+    #[test]
+    fn fixed_delay_rounds_to_the_nearest_day() {
+        let d = Uncertain::fixed(29.6, Domain::NonNegative).unwrap();
+        assert_eq!(DelayKernel::new(&d, 100), DelayKernel::exact(30));
+        assert_eq!(spread_vec(&DelayKernel::exact(30), 7), vec![(30, 7)]);
+    }
+
+    #[test]
+    fn spreading_conserves_people_for_every_cohort_size() {
+        let k = DelayKernel::new(&tri(14.0, 45.0, 120.0), 730);
+        for n in [0, 1, 2, 3, 17, 999, 100_000, 123_456_789] {
+            let total: u64 = spread_vec(&k, n).iter().map(|&(_, c)| c).sum();
+            assert_eq!(total, n);
+        }
+    }
+
+    #[test]
+    fn spreading_follows_the_distribution() {
+        // Uniform on [10, 20]: days 11..=19 get 1/10 each, days 10 and 20 get 1/20 each.
+        let u = Uncertain::new(Form::Uniform { min: 10.0, max: 20.0 }, Domain::NonNegative).unwrap();
+        let k = DelayKernel::new(&u, 365);
+        let v = spread_vec(&k, 1000);
+        assert_eq!(v.first(), Some(&(10, 50)));
+        assert_eq!(v.last(), Some(&(20, 50)));
+        assert!(v[1..v.len() - 1].iter().all(|&(_, c)| c == 100), "{v:?}");
+    }
+
+    #[test]
+    fn the_tail_is_cut_at_the_999th_percentile() {
+        let d = Uncertain::new(Form::LogNormal { mean: 30.0, sd: 30.0 }, Domain::NonNegative).unwrap();
+        let k = DelayKernel::new(&d, 10_000);
+        assert!(d.cdf(k.last() as f64 + 0.5) >= DELAY_CUT);
+        assert!(d.cdf(k.last() as f64 - 0.5) < DELAY_CUT);
+    }
+
+    #[test]
+    fn mass_past_the_horizon_is_kept_in_one_late_bin() {
+        let k = DelayKernel::new(&tri(0.0, 50.0, 100.0), 20);
+        assert_eq!(k.last(), 21);
+        let v = spread_vec(&k, 1000);
+        let late: u64 = v.iter().filter(|&&(d, _)| d > 20).map(|&(_, c)| c).sum();
+        // P(delay ≥ 20.5) = 1 − 20.5²/5000 ≈ 0.916.
+        assert!((late as f64 / 1000.0 - 0.916).abs() < 0.002, "{late}");
+    }
+
+    #[test]
+    fn at_least_moves_short_delays_up() {
+        let k = DelayKernel::exact(0).at_least(1);
+        assert_eq!(spread_vec(&k, 5), vec![(1, 5)]);
+        let u = Uncertain::new(Form::Uniform { min: 0.0, max: 4.0 }, Domain::NonNegative).unwrap();
+        let k = DelayKernel::new(&u, 100).at_least(1);
+        assert_eq!(k.first(), 1);
+        let v = spread_vec(&k, 800);
+        assert_eq!(v.iter().map(|&(_, c)| c).sum::<u64>(), 800);
+        // Day 0's eighth joins day 1: 100 + 200 = 300.
+        assert_eq!(v[0], (1, 300));
+    }
+}

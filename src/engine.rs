@@ -1,0 +1,397 @@
+//! The simulation: many runs of MODEL.md's day, in parallel and reproducibly.
+//!
+//! Each run draws its uncertain inputs once ([`Draws`]) from its own input stream, then
+//! steps through the days with its own noise stream (see [`sampling::stream`]); both depend
+//! only on the seed and the run index, so results are identical on any number of threads.
+//! Runs write their daily series into disjoint slices of one buffer and are collected in
+//! run order; no floating-point sum is ever reduced across threads.
+
+pub mod sampling;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use rayon::prelude::*;
+
+use crate::delay::DelayKernel;
+use crate::scenario::{AttritionRate, Intake, Scenario};
+use sampling::{Stream, StreamRng, binomial, count};
+
+/// The series recorded each day, in this order.
+pub const SERIES: [&str; 5] = ["deployed", "formation", "total", "casualties", "recruited"];
+
+/// Largest count a drawn size, pool or rate may take (10¹²), so sums of counts over
+/// 36,500 days cannot overflow 64 bits.
+pub const MAX_COUNT: f64 = 1e12;
+
+/// Days in the year over which an `annual_rate` applies.
+pub const DAYS_PER_YEAR: f64 = 365.0;
+
+/// Days in the month over which `monthly_pay` is paid (365 / 12).
+pub const DAYS_PER_MONTH: f64 = DAYS_PER_YEAR / 12.0;
+
+/// The people of one run at the end of a day, and every flow so far. Conservation:
+/// `initial + arrived + returned − killed − wounded − missing − non_combat − expired =
+/// strength` holds at the end of every day ([`Ledger::balances`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Ledger {
+    pub strength: u64,
+    pub deployed: u64,
+    pub formation: u64,
+    /// Signed up, not yet arrived.
+    pub training: u64,
+    /// Wounded who will return, not yet returned.
+    pub recovering: u64,
+    pub initial: u64,
+    /// Graduates of training (not counting returning wounded).
+    pub arrived: u64,
+    pub killed: u64,
+    pub wounded: u64,
+    pub missing: u64,
+    /// Wounded back on strength.
+    pub returned: u64,
+    pub non_combat: u64,
+    pub expired: u64,
+    /// Signed up (mobilized: those who report).
+    pub recruited: u64,
+}
+
+impl Ledger {
+    /// Whether people are conserved: the stock equals what came in minus what went out.
+    pub fn balances(&self) -> bool {
+        let inflow = i128::from(self.initial) + i128::from(self.arrived) + i128::from(self.returned);
+        let outflow = i128::from(self.killed)
+            + i128::from(self.wounded)
+            + i128::from(self.missing)
+            + i128::from(self.non_combat)
+            + i128::from(self.expired);
+        inflow - outflow == i128::from(self.strength) && self.deployed + self.formation == self.strength
+    }
+
+    /// Combat casualties so far.
+    pub fn casualties(&self) -> u64 {
+        self.killed + self.wounded + self.missing
+    }
+}
+
+/// What one run ends with.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RunOutcome {
+    /// The ledger at the end of the last day.
+    pub end: Ledger,
+    /// First day on which `formation` reached the goal, up to `goal.by`.
+    pub day_reached: Option<u32>,
+    /// Pay and bonuses over the horizon.
+    pub cost: f64,
+}
+
+/// All runs of a scenario.
+#[derive(Clone, Debug)]
+pub struct Results {
+    pub days: u32,
+    pub runs: u32,
+    /// `[run][day][series]`, series in [`SERIES`] order.
+    pub daily: Vec<u64>,
+    /// Per run, in run order.
+    pub outcomes: Vec<RunOutcome>,
+}
+
+impl Results {
+    /// The value of `series` (index into [`SERIES`]) on `day` of `run`.
+    pub fn value(&self, run: usize, day: usize, series: usize) -> u64 {
+        self.daily[(run * self.days as usize + day) * SERIES.len() + series]
+    }
+}
+
+/// Simulates every run of `scenario`, in parallel. `progress`, if given, is incremented
+/// once per finished run.
+pub fn simulate(scenario: &Scenario, progress: Option<&AtomicU64>) -> Results {
+    let days = scenario.days as usize;
+    let per_run = days * SERIES.len();
+    let mut daily = vec![0u64; scenario.runs as usize * per_run];
+    let outcomes = daily
+        .par_chunks_mut(per_run)
+        .enumerate()
+        .map(|(run, slot)| {
+            let outcome = simulate_run(scenario, run as u64, |day, l| {
+                let at = day as usize * SERIES.len();
+                slot[at..at + SERIES.len()].copy_from_slice(&[
+                    l.deployed,
+                    l.formation,
+                    l.strength,
+                    l.casualties(),
+                    l.recruited,
+                ]);
+            });
+            if let Some(p) = progress {
+                p.fetch_add(1, Ordering::Relaxed);
+            }
+            outcome
+        })
+        .collect();
+    Results { days: scenario.days, runs: scenario.runs, daily, outcomes }
+}
+
+/// A rate schedule with its values drawn for one run, read day by day in order.
+struct StepRate {
+    steps: Vec<(i64, f64)>,
+    next: usize,
+    current: f64,
+}
+
+impl StepRate {
+    fn draw(schedule: &crate::scenario::Schedule, rng: &mut StreamRng) -> Self {
+        let steps = schedule.steps.iter().map(|(day, v)| (*day, v.draw(rng).min(MAX_COUNT))).collect();
+        Self { steps, next: 0, current: 0.0 }
+    }
+
+    /// The rate on `day`; days must be asked for in increasing order.
+    fn at(&mut self, day: i64) -> f64 {
+        while self.next < self.steps.len() && self.steps[self.next].0 <= day {
+            self.current = self.steps[self.next].1;
+            self.next += 1;
+        }
+        self.current
+    }
+}
+
+enum IntakeDraw {
+    Rate { daily: StepRate, dispersion: Option<f64> },
+    Pool { remaining: u64, uptake: f64 },
+}
+
+/// A source of recruits, recruitment stream or mobilization wave, in one run.
+struct Pipeline<'s> {
+    training: &'s DelayKernel,
+    /// Graduates due on each day.
+    due: Vec<u64>,
+    term_days: Option<u32>,
+    renewal: f64,
+    /// Per day: arrivals and renewals whose term starts that day (only with a term).
+    arrived: Vec<u64>,
+    renewed: Vec<u64>,
+}
+
+impl<'s> Pipeline<'s> {
+    fn new(training: &'s DelayKernel, term_days: Option<u32>, renewal: f64, days: usize) -> Self {
+        let term_len = if term_days.is_some() { days } else { 0 };
+        Self {
+            training,
+            due: vec![0; days],
+            term_days,
+            renewal,
+            arrived: vec![0; term_len],
+            renewed: vec![0; term_len],
+        }
+    }
+
+    /// Puts `n` people signed up on `day` into training.
+    fn enrol(&mut self, day: usize, n: u64) {
+        let due = &mut self.due;
+        self.training.spread(n, |delay, c| {
+            if let Some(slot) = due.get_mut(day + delay as usize) {
+                *slot += c;
+            }
+        });
+    }
+}
+
+/// Counts from a drawn size: rounded, never negative, at most [`MAX_COUNT`].
+fn whole(x: f64) -> u64 {
+    x.round().clamp(0.0, MAX_COUNT) as u64
+}
+
+/// Runs one run, calling `record(day, ledger)` at the end of every day (step 6).
+///
+/// The day follows MODEL.md: 1 intake, 2 arrivals, 3 combat casualties from `deployed`,
+/// 4 non-combat hazards from `strength`, 5 term expiries, 6 record.
+///
+/// Term expiries follow each cohort's survivors without tracking individuals: everyone on
+/// strength faces the same daily loss hazard h_t, so a person who started a term on day a
+/// is still serving on day t with probability S(t)/S(a) where S is the running product of
+/// (1 − h). The survivors of a cohort of n are drawn as Binomial(n, S(t)/S(a)).
+pub fn simulate_run(scenario: &Scenario, run: u64, mut record: impl FnMut(u32, &Ledger)) -> RunOutcome {
+    let s = scenario;
+    let days = s.days as usize;
+    let mut inputs = sampling::stream(s.seed, run, Stream::Inputs);
+    let mut rng = sampling::stream(s.seed, run, Stream::Noise);
+
+    // Uncertain inputs, drawn once, always in the same order.
+    let initial = whole(s.force.initial.draw(&mut inputs));
+    let target = s.force.target.as_ref().map_or(initial, |t| whole(t.draw(&mut inputs)));
+    let mut attrition = s.attrition.as_ref().map(|a| {
+        let rate = match &a.rate {
+            AttritionRate::Daily(sch) | AttritionRate::Per1000(sch) => StepRate::draw(sch, &mut inputs),
+        };
+        let dispersion = a.dispersion.as_ref().map(|k| k.draw(&mut inputs));
+        let mut split = [0.0; 3];
+        for (x, u) in split.iter_mut().zip(&a.split) {
+            *x = u.draw(&mut inputs);
+        }
+        let total: f64 = split.iter().sum();
+        if total > 0.0 {
+            split.iter_mut().for_each(|x| *x /= total);
+        } else {
+            split = [1.0, 0.0, 0.0];
+        }
+        let return_to_duty = a.return_to_duty.draw(&mut inputs);
+        (rate, matches!(a.rate, AttritionRate::Per1000(_)), dispersion, split, return_to_duty, &a.recovery)
+    });
+    let loss_daily: Vec<f64> =
+        s.losses.iter().map(|l| 1.0 - (1.0 - l.annual_rate.draw(&mut inputs)).powf(1.0 / DAYS_PER_YEAR)).collect();
+    let mut streams: Vec<(IntakeDraw, f64, Pipeline<'_>)> = s
+        .recruitment
+        .iter()
+        .map(|r| {
+            let intake = match &r.intake {
+                Intake::Rate { daily, dispersion } => IntakeDraw::Rate {
+                    daily: StepRate::draw(daily, &mut inputs),
+                    dispersion: dispersion.as_ref().map(|k| k.draw(&mut inputs)),
+                },
+                Intake::Pool { size, uptake } => {
+                    IntakeDraw::Pool { remaining: whole(size.draw(&mut inputs)), uptake: uptake.draw(&mut inputs) }
+                }
+            };
+            let renewal = r.renewal.draw(&mut inputs);
+            let bonus = r.signing_bonus.as_ref().map_or(0.0, |b| b.draw(&mut inputs));
+            (intake, bonus, Pipeline::new(&r.training, r.term_days, renewal, days))
+        })
+        .collect();
+    let mut waves: Vec<(u64, f64, Pipeline<'_>)> = s
+        .mobilization
+        .iter()
+        .map(|m| {
+            let size = whole(m.size.draw(&mut inputs));
+            let compliance = m.compliance.draw(&mut inputs);
+            (size, compliance, Pipeline::new(&m.training, m.term_days, 0.0, days))
+        })
+        .collect();
+    let daily_pay = s.cost.as_ref().map_or(0.0, |c| c.monthly_pay.draw(&mut inputs) / DAYS_PER_MONTH);
+    let new_army = s.goal.as_ref().map(|g| g.new_army.draw(&mut inputs));
+
+    let mut l = Ledger { strength: initial, initial, ..Ledger::default() };
+    let mut recovery_due = vec![0u64; days];
+    // log S after each day's losses (see above); index d holds the value after day d.
+    let mut log_survival = vec![0.0f64; days];
+    let mut cost = 0.0;
+    let mut day_reached = None;
+
+    for t in 0..days {
+        // 1. Intake.
+        for (r, (intake, bonus, pipe)) in s.recruitment.iter().zip(streams.iter_mut()) {
+            if t < r.first_day as usize || t > r.last_day as usize {
+                continue;
+            }
+            let n = match intake {
+                IntakeDraw::Rate { daily, dispersion } => count(&mut rng, daily.at(t as i64), *dispersion),
+                IntakeDraw::Pool { remaining, uptake } => {
+                    let n = binomial(&mut rng, *remaining, *uptake);
+                    *remaining -= n;
+                    n
+                }
+            };
+            l.recruited += n;
+            l.training += n;
+            cost += n as f64 * *bonus;
+            pipe.enrol(t, n);
+        }
+        for (m, (size, compliance, pipe)) in s.mobilization.iter().zip(waves.iter_mut()) {
+            let first = m.day as usize;
+            if t < first || t >= first + m.callup_days as usize {
+                continue;
+            }
+            // Spread evenly: day i of c calls floor(S(i+1)/c) − floor(S·i/c).
+            let (i, c, size) = ((t - first) as u128, u128::from(m.callup_days), u128::from(*size));
+            let called = (size * (i + 1) / c - size * i / c) as u64;
+            let reported = binomial(&mut rng, called, *compliance);
+            l.recruited += reported;
+            l.training += reported;
+            pipe.enrol(t, reported);
+        }
+
+        // 2. Arrivals.
+        for pipe in streams.iter_mut().map(|s| &mut s.2).chain(waves.iter_mut().map(|w| &mut w.2)) {
+            let n = pipe.due[t];
+            l.arrived += n;
+            l.training -= n;
+            l.strength += n;
+            if pipe.term_days.is_some() {
+                pipe.arrived[t] = n;
+            }
+        }
+        let back = recovery_due[t];
+        l.returned += back;
+        l.recovering -= back;
+        l.strength += back;
+        let exposed = l.strength;
+
+        // 3. Combat casualties, from deployed only.
+        let mut lost_today = 0;
+        if let Some((rate, per_1000, dispersion, split, return_to_duty, recovery)) = attrition.as_mut() {
+            let deployed = l.strength.min(target);
+            let r = rate.at(t as i64);
+            let mean = if *per_1000 { r * deployed as f64 / 1000.0 } else { r };
+            let casualties = count(&mut rng, mean, *dispersion).min(deployed);
+            let killed = binomial(&mut rng, casualties, split[0]);
+            let rest = split[1] + split[2];
+            let wounded = if rest > 0.0 { binomial(&mut rng, casualties - killed, split[1] / rest) } else { 0 };
+            let missing = casualties - killed - wounded;
+            let returning = binomial(&mut rng, wounded, *return_to_duty);
+            recovery.spread(returning, |delay, c| {
+                if let Some(slot) = recovery_due.get_mut(t + delay as usize) {
+                    *slot += c;
+                }
+            });
+            l.killed += killed;
+            l.wounded += wounded;
+            l.missing += missing;
+            l.recovering += returning;
+            l.strength -= casualties;
+            lost_today += casualties;
+        }
+
+        // 4. Non-combat losses, from strength.
+        for &p in &loss_daily {
+            let n = binomial(&mut rng, l.strength, p);
+            l.non_combat += n;
+            l.strength -= n;
+            lost_today += n;
+        }
+        let previous = if t > 0 { log_survival[t - 1] } else { 0.0 };
+        log_survival[t] =
+            if exposed > 0 { previous + (1.0 - lost_today as f64 / exposed as f64).ln() } else { previous };
+
+        // 5. Term expiries: survivors of the cohort whose term started `term` days ago.
+        for pipe in streams.iter_mut().map(|s| &mut s.2).chain(waves.iter_mut().map(|w| &mut w.2)) {
+            let Some(term) = pipe.term_days.map(|d| d as usize) else { continue };
+            if t < term {
+                continue;
+            }
+            let a = t - term;
+            // Arrivals on day a faced day a's losses; renewals on day a did not.
+            let before_a = if a > 0 { log_survival[a - 1] } else { 0.0 };
+            let survive_arrived = (log_survival[t] - before_a).exp();
+            let survive_renewed = (log_survival[t] - log_survival[a]).exp();
+            let survivors = (binomial(&mut rng, pipe.arrived[a], survive_arrived)
+                + binomial(&mut rng, pipe.renewed[a], survive_renewed))
+            .min(l.strength);
+            let renewing = binomial(&mut rng, survivors, pipe.renewal);
+            let leaving = survivors - renewing;
+            pipe.renewed[t] += renewing;
+            l.expired += leaving;
+            l.strength -= leaving;
+        }
+
+        // 6. Record.
+        l.deployed = l.strength.min(target);
+        l.formation = l.strength - l.deployed;
+        debug_assert!(l.balances(), "people not conserved on day {t}: {l:?}");
+        cost += daily_pay * (l.strength + l.training) as f64;
+        if let (Some(size), Some(goal)) = (new_army, s.goal.as_ref()) {
+            if day_reached.is_none() && t <= goal.by_day as usize && l.formation as f64 >= size {
+                day_reached = Some(t as u32);
+            }
+        }
+        record(t as u32, &l);
+    }
+    RunOutcome { end: l, day_reached, cost }
+}

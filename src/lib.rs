@@ -1,0 +1,33 @@
+//! # muster: Monte Carlo manpower sustainability
+//!
+//! Can a force at war, beyond replacing its losses, generate enough surplus to stand up a
+//! new army, by when, and with what probability? muster answers from a TOML scenario
+//! (MODEL.md is the contract) by simulating many runs of a day-by-day stock-and-flow model.
+//!
+//! The pipeline:
+//! 1. [`scenario`]: read and validate a file into a [`Scenario`] (errors name file, key,
+//!    line and column);
+//! 2. [`engine`]: simulate runs in parallel, each from its own random stream, so results
+//!    do not depend on the number of threads;
+//! 3. [`stats`]: percentile bands per day and summary statistics over runs;
+//! 4. [`output`]: `summary.json`, `daily.csv` and the terminal table.
+//!
+//! ```
+//! use muster::{Scenario, scenario::Overrides, engine, stats};
+//! let text = "[simulation]\nstart = 2024-01-01\ndays = 30\nruns = 50\n[force]\ninitial = 1000\n[attrition]\ndaily = 2\n";
+//! let scenario = Scenario::parse("example.toml", text, Overrides::default()).unwrap();
+//! let results = engine::simulate(&scenario, None);
+//! let summary = stats::Summary::new(&scenario, &results);
+//! assert!(summary.casualties_total.mean > 40.0 && summary.casualties_total.mean < 80.0);
+//! ```
+
+pub mod cli;
+pub mod date;
+pub mod delay;
+pub mod distribution;
+pub mod engine;
+pub mod output;
+pub mod scenario;
+pub mod stats;
+
+pub use scenario::Scenario;

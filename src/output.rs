@@ -1,0 +1,198 @@
+//! What a run leaves behind: `summary.json`, `daily.csv`, and the terminal table.
+//!
+//! A scenario's folder is written under a temporary name and renamed into place only
+//! when every file in it is complete, so an interrupted run never leaves a folder that
+//! looks finished.
+
+use std::fmt::Write as _;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::engine::SERIES;
+use crate::stats::{Band, Summary};
+
+/// The `daily.csv` header: `day,date`, then `<series>_<stat>` for every series.
+pub fn daily_csv_header() -> String {
+    let mut h = String::from("day,date");
+    for s in SERIES {
+        for stat in ["mean", "p5", "p25", "p50", "p75", "p95"] {
+            let _ = write!(h, ",{s}_{stat}");
+        }
+    }
+    h
+}
+
+/// `daily.csv`: one row a day. Numbers are written in Rust's shortest round-trip form,
+/// so the file is byte-identical wherever the same results are written.
+pub fn daily_csv(summary: &Summary, bands: &[[Band; SERIES.len()]]) -> String {
+    let mut out = daily_csv_header();
+    out.push('\n');
+    for (day, row) in bands.iter().enumerate() {
+        let _ = write!(out, "{day},{}", summary.start.add_days(day as i64));
+        for b in row {
+            let _ = write!(out, ",{},{},{},{},{},{}", b.mean, b.p5, b.p25, b.p50, b.p75, b.p95);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `summary.json`, pretty-printed.
+pub fn summary_json(summary: &Summary) -> String {
+    let mut s = serde_json::to_string_pretty(summary).expect("a summary always serialises");
+    s.push('\n');
+    s
+}
+
+/// Writes `dir/<stem>/{summary.json,daily.csv}` atomically: into a hidden temporary
+/// folder first, renamed over any previous folder of that name at the end.
+///
+/// # Errors
+/// Any I/O error, with the path it concerns.
+pub fn write_scenario(
+    dir: &Path,
+    stem: &str,
+    summary: &Summary,
+    bands: &[[Band; SERIES.len()]],
+) -> io::Result<PathBuf> {
+    let with_path = |p: &Path| {
+        let p = p.display().to_string();
+        move |e: io::Error| io::Error::new(e.kind(), format!("{p}: {e}"))
+    };
+    std::fs::create_dir_all(dir).map_err(with_path(dir))?;
+    let target = dir.join(stem);
+    let partial = dir.join(format!(".{stem}.partial-{}", std::process::id()));
+    if partial.exists() {
+        std::fs::remove_dir_all(&partial).map_err(with_path(&partial))?;
+    }
+    std::fs::create_dir(&partial).map_err(with_path(&partial))?;
+    for (name, text) in [("summary.json", summary_json(summary)), ("daily.csv", daily_csv(summary, bands))] {
+        let path = partial.join(name);
+        let mut f = std::fs::File::create(&path).map_err(with_path(&path))?;
+        f.write_all(text.as_bytes()).and_then(|()| f.sync_all()).map_err(with_path(&path))?;
+    }
+    if target.exists() {
+        std::fs::remove_dir_all(&target).map_err(with_path(&target))?;
+    }
+    std::fs::rename(&partial, &target).map_err(with_path(&target))?;
+    Ok(target)
+}
+
+/// A count with thousands separators, rounded: 420000.4 → "420,000".
+pub fn thousands(x: f64) -> String {
+    let n = x.round();
+    let digits = format!("{:.0}", n.abs());
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0.0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn triple(b: &Band) -> String {
+    format!("{} / {} / {}", thousands(b.p5), thousands(b.p50), thousands(b.p95))
+}
+
+/// The terminal table: one row per scenario.
+pub fn table(summaries: &[Summary]) -> String {
+    let header = [
+        "scenario",
+        "deployed at end",
+        "formation at end",
+        "casualties",
+        "recruited",
+        "new army goal",
+        "P(reached)",
+        "median day reached",
+    ];
+    let sub = ["", "p5 / p50 / p95", "p5 / p50 / p95", "p50", "p50", "", "", ""];
+    let rows: Vec<[String; 8]> = summaries
+        .iter()
+        .map(|s| {
+            let (goal, p, day) = match &s.new_army {
+                Some(g) => {
+                    let size = g.size.as_f64().map_or_else(|| "uncertain".to_string(), thousands);
+                    let day = g.day_reached.p50.map_or("not reached".to_string(), |d| {
+                        format!("{} (day {})", s.start.add_days(d.round() as i64), thousands(d))
+                    });
+                    (format!("{size} by {}", g.by), format!("{:.3}", g.probability), day)
+                }
+                None => ("none".to_string(), "-".to_string(), "-".to_string()),
+            };
+            [
+                s.name.clone(),
+                triple(&s.deployed_end),
+                triple(&s.formation_end),
+                thousands(s.casualties_total.p50),
+                thousands(s.recruited_total.p50),
+                goal,
+                p,
+                day,
+            ]
+        })
+        .collect();
+    let width = |i: usize| {
+        rows.iter()
+            .map(|r| r[i].chars().count())
+            .chain([header[i].chars().count(), sub[i].chars().count()])
+            .max()
+            .unwrap_or(0)
+    };
+    let widths: Vec<usize> = (0..header.len()).map(width).collect();
+    let line = |cells: &[&str]| {
+        let mut l = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let pad = widths[i].saturating_sub(c.chars().count());
+            // Text left, numbers right.
+            if i == 0 || i == 5 || i == 7 {
+                let _ = write!(l, "{c}{}", " ".repeat(pad));
+            } else {
+                let _ = write!(l, "{}{c}", " ".repeat(pad));
+            }
+            if i + 1 < cells.len() {
+                l.push_str("   ");
+            }
+        }
+        l.trim_end().to_string() + "\n"
+    };
+    let mut out = line(&header);
+    out += &line(&sub);
+    out += &line(
+        &widths.iter().map(|&w| "-".repeat(w)).collect::<Vec<_>>().iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    for r in &rows {
+        out += &line(&r.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0.0), "0");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(1000.0), "1,000");
+        assert_eq!(thousands(420_000.4), "420,000");
+        assert_eq!(thousands(1_234_567.5), "1,234,568");
+        assert_eq!(thousands(-12_345.0), "-12,345");
+    }
+
+    #[test]
+    fn header_names_every_series_and_statistic() {
+        let h = daily_csv_header();
+        assert!(h.starts_with(
+            "day,date,deployed_mean,deployed_p5,deployed_p25,deployed_p50,deployed_p75,deployed_p95,formation_mean"
+        ));
+        assert!(h.ends_with("recruited_p95"));
+        assert_eq!(h.split(',').count(), 2 + 5 * 6);
+    }
+}

@@ -1,0 +1,242 @@
+//! Scenario files: the TOML contract of MODEL.md, read and validated into a [`Scenario`].
+//!
+//! Reading happens in two stages. [`reader`] walks the spanned TOML tree and turns each key
+//! into a checked value, collecting every problem with its line and column; this module
+//! then checks the keys against each other (a split that sums to 1, a date inside the
+//! horizon, exactly one of `daily`/`per_1000`/`pool`) and builds the validated types, whose
+//! invariants the engine relies on.
+
+pub mod diagnostic;
+mod parse;
+mod reader;
+
+pub use diagnostic::{Diagnostic, ScenarioError};
+pub use parse::{LIMITS, Limits};
+
+use crate::date::Date;
+use crate::delay::DelayKernel;
+use crate::distribution::Uncertain;
+
+/// Command-line values that replace the file's (`--runs`, `--seed`, `--days`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    pub runs: Option<u32>,
+    pub seed: Option<u64>,
+    pub days: Option<u32>,
+}
+
+/// A validated scenario: every invariant the engine relies on holds.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    pub(crate) name: String,
+    pub(crate) description: Option<String>,
+    pub(crate) file: String,
+    pub(crate) start: Date,
+    pub(crate) days: u32,
+    pub(crate) runs: u32,
+    pub(crate) seed: u64,
+    pub(crate) force: Force,
+    pub(crate) attrition: Option<Attrition>,
+    pub(crate) losses: Vec<Loss>,
+    pub(crate) recruitment: Vec<Recruitment>,
+    pub(crate) mobilization: Vec<Mobilization>,
+    pub(crate) cost: Option<Cost>,
+    pub(crate) goal: Option<Goal>,
+}
+
+impl Scenario {
+    /// Reads and validates a scenario file.
+    ///
+    /// # Errors
+    /// A file that cannot be read, is not UTF-8, is not TOML, or breaks the contract:
+    /// every problem found is in the returned error, each with key, line and column.
+    pub fn load(path: &std::path::Path, overrides: Overrides) -> Result<Scenario, ScenarioError> {
+        let shown = path.display().to_string();
+        let bytes =
+            std::fs::read(path).map_err(|e| ScenarioError::whole_file(&shown, format!("cannot read {shown}: {e}")))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            ScenarioError::whole_file(
+                &shown,
+                format!("{shown} is not UTF-8 text (invalid byte at offset {at}); save it as UTF-8"),
+            )
+        })?;
+        Self::parse(&shown, &text, overrides)
+    }
+
+    /// Validates scenario text; `file` is the name used in messages and outputs.
+    ///
+    /// # Errors
+    /// As [`Scenario::load`].
+    pub fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scenario, ScenarioError> {
+        parse::parse(file, text, overrides)
+    }
+
+    /// The scenario's name (`name`, or the file stem).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    /// The optional description.
+    pub fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+    /// The file as the user named it.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+    /// Day 0.
+    pub fn start(&self) -> Date {
+        self.start
+    }
+    /// The horizon: days 0 to `days − 1` are simulated.
+    pub fn days(&self) -> u32 {
+        self.days
+    }
+    /// Monte Carlo runs.
+    pub fn runs(&self) -> u32 {
+        self.runs
+    }
+    /// The master seed.
+    pub fn seed(&self) -> u64 {
+        self.seed
+    }
+    /// The new-army goal, if any.
+    pub fn goal(&self) -> Option<&Goal> {
+        self.goal.as_ref()
+    }
+    /// The pay and bonus costs, if any.
+    pub fn cost(&self) -> Option<&Cost> {
+        self.cost.as_ref()
+    }
+}
+
+/// `[force]`.
+#[derive(Clone, Debug)]
+pub struct Force {
+    pub(crate) initial: Uncertain,
+    /// `None`: the target is each run's drawn `initial`.
+    pub(crate) target: Option<Uncertain>,
+}
+
+/// A rate as a step function of the day index; 0 before the first step.
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    /// (first day the value applies, relative to the start; may be negative, value).
+    pub(crate) steps: Vec<(i64, Uncertain)>,
+}
+
+/// How combat casualties are driven.
+#[derive(Clone, Debug)]
+pub enum AttritionRate {
+    /// Mean casualties a day.
+    Daily(Schedule),
+    /// Mean casualties a day per 1,000 deployed.
+    Per1000(Schedule),
+}
+
+/// `[attrition]`: combat casualties.
+#[derive(Clone, Debug)]
+pub struct Attrition {
+    pub(crate) rate: AttritionRate,
+    /// Negative binomial shape k; `None` is Poisson.
+    pub(crate) dispersion: Option<Uncertain>,
+    /// Shares killed, wounded and missing; their nominal values sum to 1, and each run's
+    /// draws are normalised to sum to 1.
+    pub(crate) split: [Uncertain; 3],
+    pub(crate) return_to_duty: Uncertain,
+    /// Recovery delay, at least one day.
+    pub(crate) recovery: DelayKernel,
+}
+
+/// `[[loss]]`: a non-combat hazard.
+#[derive(Clone, Debug)]
+pub struct Loss {
+    pub(crate) name: String,
+    /// Fraction of the force lost over 365 days.
+    pub(crate) annual_rate: Uncertain,
+}
+
+/// How a recruitment stream signs people up.
+#[derive(Clone, Debug)]
+pub enum Intake {
+    /// A mean daily rate, Poisson or negative binomial.
+    Rate { daily: Schedule, dispersion: Option<Uncertain> },
+    /// A finite pool of which a fraction `uptake` of what is left signs each day.
+    Pool { size: Uncertain, uptake: Uncertain },
+}
+
+/// `[[recruitment]]`.
+#[derive(Clone, Debug)]
+pub struct Recruitment {
+    pub(crate) name: String,
+    pub(crate) intake: Intake,
+    /// First and last active day (inclusive, clipped to the horizon); empty when
+    /// `first_day > last_day`.
+    pub(crate) first_day: u32,
+    pub(crate) last_day: u32,
+    pub(crate) training: DelayKernel,
+    pub(crate) term_days: Option<u32>,
+    pub(crate) renewal: Uncertain,
+    pub(crate) signing_bonus: Option<Uncertain>,
+}
+
+/// `[[mobilization]]`.
+#[derive(Clone, Debug)]
+pub struct Mobilization {
+    pub(crate) name: String,
+    pub(crate) day: u32,
+    pub(crate) size: Uncertain,
+    pub(crate) callup_days: u32,
+    pub(crate) compliance: Uncertain,
+    pub(crate) training: DelayKernel,
+    pub(crate) term_days: Option<u32>,
+}
+
+/// `[cost]`.
+#[derive(Clone, Debug)]
+pub struct Cost {
+    pub(crate) monthly_pay: Uncertain,
+    pub(crate) currency: String,
+}
+
+impl Cost {
+    /// The currency label.
+    pub fn currency(&self) -> &str {
+        &self.currency
+    }
+}
+
+/// `[goal]`.
+#[derive(Clone, Debug)]
+pub struct Goal {
+    pub(crate) new_army: Uncertain,
+    pub(crate) by: Date,
+    pub(crate) by_day: u32,
+}
+
+impl Goal {
+    /// The surplus that resources one new army.
+    pub fn new_army(&self) -> &Uncertain {
+        &self.new_army
+    }
+    /// The deadline.
+    pub fn by(&self) -> Date {
+        self.by
+    }
+    /// The deadline as a day index.
+    pub fn by_day(&self) -> u32 {
+        self.by_day
+    }
+}
+
+macro_rules! named {
+    ($($t:ty),*) => {$(
+        impl $t {
+            /// The name given in the file (or a default such as `recruitment[0]`).
+            pub fn name(&self) -> &str {
+                &self.name
+            }
+        }
+    )*};
+}
+named!(Loss, Recruitment, Mobilization);

@@ -1,0 +1,550 @@
+//! From TOML text to a validated [`Scenario`], section by section.
+
+use toml::de::DeTable;
+
+use super::diagnostic::{Diagnostic, ScenarioError};
+use super::reader::{Field, Reader, Table};
+use super::{
+    Attrition, AttritionRate, Cost, Force, Goal, Intake, Loss, Mobilization, Overrides, Recruitment, Scenario, Schedule,
+};
+use crate::date::Date;
+use crate::delay::DelayKernel;
+use crate::distribution::{Domain, Uncertain};
+
+/// Hard limits on a scenario, checked before any work is done.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Longest horizon, in days (100 years).
+    pub max_days: u32,
+    /// Most runs.
+    pub max_runs: u32,
+    /// Most memory the per-day statistics may take, in bytes (runs × days × 5 series × 8).
+    pub max_statistics_bytes: u64,
+}
+
+/// The limits in force.
+pub const LIMITS: Limits = Limits { max_days: 36_500, max_runs: 100_000_000, max_statistics_bytes: 8 << 30 };
+
+const TOP_KEYS: &[&str] =
+    &["name", "description", "simulation", "force", "attrition", "loss", "recruitment", "mobilization", "cost", "goal"];
+const SIMULATION_KEYS: &[&str] = &["start", "days", "runs", "seed"];
+const FORCE_KEYS: &[&str] = &["initial", "target"];
+const ATTRITION_KEYS: &[&str] =
+    &["daily", "per_1000", "dispersion", "killed", "wounded", "missing", "return_to_duty", "recovery_days"];
+const LOSS_KEYS: &[&str] = &["name", "annual_rate"];
+const RECRUITMENT_KEYS: &[&str] = &[
+    "name",
+    "daily",
+    "pool",
+    "uptake",
+    "dispersion",
+    "start",
+    "end",
+    "training_days",
+    "term_days",
+    "renewal",
+    "signing_bonus",
+];
+const MOBILIZATION_KEYS: &[&str] = &["name", "date", "size", "callup_days", "compliance", "training_days", "term_days"];
+const COST_KEYS: &[&str] = &["monthly_pay", "currency"];
+const GOAL_KEYS: &[&str] = &["new_army", "by"];
+
+/// The horizon, once `[simulation]` has been read: dates are checked against it.
+#[derive(Clone, Copy)]
+struct Horizon {
+    start: Date,
+    days: u32,
+}
+
+impl Horizon {
+    fn day_of(&self, d: Date) -> i64 {
+        d.days_since(self.start)
+    }
+    fn last(&self) -> Date {
+        self.start.add_days(i64::from(self.days) - 1)
+    }
+    /// The day index of a date that must be simulated, or an error naming the horizon.
+    fn day_within(&self, r: &mut Reader, field: &Field<'_>, date: Date, days_overridden: bool) -> Option<u32> {
+        let day = self.day_of(date);
+        if (0..i64::from(self.days)).contains(&day) {
+            Some(day as u32)
+        } else {
+            let source = if days_overridden { " (`--days` sets the horizon)" } else { "" };
+            r.error_with_help(
+                field,
+                format!("{date} is outside the simulated days {} to {}{source}", self.start, self.last()),
+                "move the date inside the horizon, or change [simulation] start or days",
+            );
+            None
+        }
+    }
+}
+
+pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scenario, ScenarioError> {
+    let fail = |mut diagnostics: Vec<Diagnostic>| {
+        diagnostics.sort_by_key(|d| d.span.as_ref().map_or(0, |s| s.start));
+        ScenarioError { file: file.to_string(), source: text.to_string(), diagnostics }
+    };
+    let doc = DeTable::parse(text).map_err(|e| {
+        fail(vec![Diagnostic {
+            key: String::new(),
+            message: format!("not valid TOML: {}", e.message().trim_end()),
+            span: e.span(),
+            help: None,
+        }])
+    })?;
+    let mut r = Reader::default();
+    let mut top = Table::new(String::new(), 0..0, doc.into_inner());
+    let stem = std::path::Path::new(file).file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+
+    let name = top.take("name").and_then(|f| r.string(&f)).unwrap_or(stem);
+    let description = top.take("description").and_then(|f| r.string(&f));
+    let simulation = read_simulation(&mut r, &mut top, overrides);
+    let horizon = simulation.map(|(start, days, ..)| Horizon { start, days });
+    let days_overridden = overrides.days.is_some();
+
+    let force = match top.take("force").and_then(|f| r.table(f)) {
+        Some(mut t) => {
+            let initial = t.take("initial").and_then(|f| r.uncertain(&f, Domain::NonNegative));
+            if !t.has("initial") && initial.is_none() && r.diagnostics.iter().all(|d| d.key != "force.initial") {
+                r.missing(&t, "initial", "the personnel on strength on day 0, e.g. initial = 420000");
+            }
+            let target = t.take("target").and_then(|f| r.uncertain(&f, Domain::NonNegative));
+            t.finish(&mut r, FORCE_KEYS);
+            initial.map(|initial| Force { initial, target })
+        }
+        None => {
+            if !r.diagnostics.iter().any(|d| d.key == "force") {
+                r.push(
+                    "force",
+                    Some(0..0),
+                    "missing required section [force]".into(),
+                    Some("add [force] with initial = <personnel on strength>".into()),
+                );
+            }
+            None
+        }
+    };
+
+    let attrition = top.take("attrition").and_then(|f| r.table(f)).and_then(|t| read_attrition(&mut r, t, horizon));
+    let losses = top
+        .take("loss")
+        .map(|f| r.tables(f))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| read_loss(&mut r, t))
+        .collect::<Vec<_>>();
+    let recruitment = top
+        .take("recruitment")
+        .map(|f| r.tables(f))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| read_recruitment(&mut r, t, horizon))
+        .collect::<Vec<_>>();
+    let mobilization = top
+        .take("mobilization")
+        .map(|f| r.tables(f))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|t| read_mobilization(&mut r, t, horizon, days_overridden))
+        .collect::<Vec<_>>();
+    let cost = top.take("cost").and_then(|f| r.table(f)).and_then(|mut t| {
+        let monthly_pay = match t.take("monthly_pay") {
+            Some(f) => r.uncertain(&f, Domain::NonNegative),
+            None => Uncertain::fixed(0.0, Domain::NonNegative).ok(),
+        };
+        let currency = match t.take("currency") {
+            Some(f) => r.string(&f),
+            None => Some("USD".to_string()),
+        };
+        t.finish(&mut r, COST_KEYS);
+        Some(Cost { monthly_pay: monthly_pay?, currency: currency? })
+    });
+    let goal = top.take("goal").and_then(|f| r.table(f)).and_then(|mut t| {
+        let new_army = match t.take("new_army") {
+            Some(f) => r.uncertain(&f, Domain::NonNegative),
+            None => {
+                r.missing(&t, "new_army", "the surplus personnel that resource one new army, e.g. new_army = 30000");
+                None
+            }
+        };
+        let by = match (t.take("by"), horizon) {
+            (Some(f), Some(h)) => {
+                r.date(&f).and_then(|d| h.day_within(&mut r, &f, d, days_overridden).map(|day| (d, day)))
+            }
+            (Some(f), None) => {
+                r.date(&f);
+                None
+            }
+            (None, Some(h)) => Some((h.last(), h.days - 1)),
+            (None, None) => None,
+        };
+        t.finish(&mut r, GOAL_KEYS);
+        let (by, by_day) = by?;
+        Some(Goal { new_army: new_army?, by, by_day })
+    });
+    top.finish(&mut r, TOP_KEYS);
+
+    if !r.diagnostics.is_empty() {
+        return Err(fail(r.diagnostics));
+    }
+    let (start, days, runs, seed) = simulation.ok_or_else(|| fail(Vec::new()))?;
+    let force = force.ok_or_else(|| fail(Vec::new()))?;
+    Ok(Scenario {
+        name,
+        description,
+        file: file.to_string(),
+        start,
+        days,
+        runs,
+        seed,
+        force,
+        attrition,
+        losses,
+        recruitment,
+        mobilization,
+        cost,
+        goal,
+    })
+}
+
+/// `[simulation]`: (start, days, runs, seed), with the command line's overrides applied.
+fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option<(Date, u32, u32, u64)> {
+    let Some(mut t) = top.take("simulation").and_then(|f| r.table(f)) else {
+        if !r.diagnostics.iter().any(|d| d.key == "simulation") {
+            r.push(
+                "simulation",
+                Some(0..0),
+                "missing required section [simulation]".into(),
+                Some("add [simulation] with start = 2023-09-03 and days = 730".into()),
+            );
+        }
+        return None;
+    };
+    let start = match t.take("start") {
+        Some(f) => r.date(&f),
+        None => {
+            r.missing(&t, "start", "day 0 as a TOML date, e.g. start = 2023-09-03");
+            None
+        }
+    };
+    let days_range = 1..=i64::from(LIMITS.max_days);
+    let days = match (t.take("days"), ov.days) {
+        (_, Some(d)) if (1..=LIMITS.max_days).contains(&d) => Some(d),
+        (_, Some(d)) => {
+            r.push(
+                "simulation.days",
+                None,
+                format!("--days {d} is out of range"),
+                Some(format!("from 1 to {}", LIMITS.max_days)),
+            );
+            None
+        }
+        (Some(f), None) => r.integer(&f, days_range, "the horizon in days").map(|d| d as u32),
+        (None, None) => {
+            r.missing(&t, "days", "the horizon in days, e.g. days = 730");
+            None
+        }
+    };
+    let runs_range = 1..=i64::from(LIMITS.max_runs);
+    let runs_field = t.take("runs");
+    let runs = match (&runs_field, ov.runs) {
+        (_, Some(n)) if (1..=LIMITS.max_runs).contains(&n) => Some(n),
+        (_, Some(n)) => {
+            r.push(
+                "simulation.runs",
+                None,
+                format!("--runs {n} is out of range"),
+                Some(format!("from 1 to {}", LIMITS.max_runs)),
+            );
+            None
+        }
+        (Some(f), None) => r.integer(f, runs_range, "the number of Monte Carlo runs").map(|n| n as u32),
+        (None, None) => Some(10_000),
+    };
+    let seed = match (t.take("seed"), ov.seed) {
+        (_, Some(s)) => Some(s),
+        (Some(f), None) => r.integer(&f, 0..=i64::MAX, "the random seed").map(|s| s as u64),
+        (None, None) => Some(1),
+    };
+    if let (Some(d), Some(n)) = (days, runs) {
+        let bytes = u64::from(d) * u64::from(n) * 5 * 8;
+        if bytes > LIMITS.max_statistics_bytes {
+            let message = format!(
+                "{n} runs × {d} days need {:.1} GiB for the per-day statistics, more than the {} GiB allowed",
+                bytes as f64 / f64::from(1u32 << 30),
+                LIMITS.max_statistics_bytes >> 30
+            );
+            let span = runs_field.as_ref().map(Field::span);
+            r.push("simulation.runs", span, message, Some("use fewer runs or a shorter horizon".into()));
+        }
+    }
+    t.finish(r, SIMULATION_KEYS);
+    Some((start?, days?, runs?, seed?))
+}
+
+/// A rate key read as a schedule of day indices.
+fn read_schedule(r: &mut Reader, field: &Field<'_>, h: Option<Horizon>) -> Option<Schedule> {
+    let steps = r.schedule(field, Domain::NonNegative)?;
+    let h = h?;
+    Some(Schedule { steps: steps.into_iter().map(|(from, v)| (from.map_or(i64::MIN, |d| h.day_of(d)), v)).collect() })
+}
+
+fn fraction(r: &mut Reader, t: &mut Table<'_>, key: &str, default: f64) -> Option<Uncertain> {
+    match t.take(key) {
+        Some(f) => r.uncertain(&f, Domain::Fraction),
+        None => Uncertain::fixed(default, Domain::Fraction).ok(),
+    }
+}
+
+/// A delay key (`training_days`, `recovery_days`) discretised over the horizon.
+fn delay(r: &mut Reader, field: Option<Field<'_>>, h: Option<Horizon>) -> Option<DelayKernel> {
+    let horizon = h.map_or(LIMITS.max_days, |h| h.days);
+    match field {
+        Some(f) => r.uncertain(&f, Domain::NonNegative).map(|u| DelayKernel::new(&u, horizon)),
+        None => Some(DelayKernel::exact(0)),
+    }
+}
+
+fn read_attrition(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Option<Attrition> {
+    let daily = t.take("daily");
+    let per_1000 = t.take("per_1000");
+    let rate = match (daily, per_1000) {
+        (Some(d), None) => read_schedule(r, &d, h).map(AttritionRate::Daily),
+        (None, Some(p)) => read_schedule(r, &p, h).map(AttritionRate::Per1000),
+        (Some(_), Some(p)) => {
+            r.error_with_help(
+                &p,
+                "give only one of `daily` and `per_1000`",
+                "daily = mean casualties a day; per_1000 = a day per 1,000 deployed",
+            );
+            None
+        }
+        (None, None) => {
+            r.missing(
+                &t,
+                "daily",
+                "casualties need a rate: daily = 600 (a day), or per_1000 = 1.4 (a day per 1,000 deployed)",
+            );
+            None
+        }
+    };
+    let dispersion = t.take("dispersion").map(|f| r.uncertain(&f, Domain::Positive));
+    let split_fields = [t.take("killed"), t.take("wounded"), t.take("missing")];
+    let any_split = split_fields.iter().any(Option::is_some);
+    let mut split = Vec::with_capacity(3);
+    for (i, f) in split_fields.iter().enumerate() {
+        split.push(match f {
+            Some(f) => r.uncertain(f, Domain::Fraction),
+            // Without a split every casualty is a permanent loss (killed = 1).
+            None => Uncertain::fixed(if !any_split && i == 0 { 1.0 } else { 0.0 }, Domain::Fraction).ok(),
+        });
+    }
+    if split.iter().all(Option::is_some) && any_split {
+        let sum: f64 = split.iter().flatten().map(Uncertain::nominal_mean).sum();
+        if (sum - 1.0).abs() > 1e-6 {
+            let f = split_fields.iter().flatten().next_back().expect("a split key is present");
+            r.push(
+                &format!("{}.killed", t.path),
+                Some(f.span()),
+                format!("the casualty split killed + wounded + missing sums to {sum}, not 1"),
+                Some("give shares that add up to 1, e.g. killed = 0.35, wounded = 0.60, missing = 0.05 (a key left out counts as 0)".into()),
+            );
+        }
+    }
+    let return_field = t.take("return_to_duty");
+    let return_to_duty = match &return_field {
+        Some(f) => r.uncertain(f, Domain::Fraction),
+        None => Uncertain::fixed(0.0, Domain::Fraction).ok(),
+    };
+    let recovery_field = t.take("recovery_days");
+    let needs_recovery = return_to_duty.as_ref().is_some_and(|u| !u.is_fixed() || u.nominal_mean() > 0.0);
+    if needs_recovery && recovery_field.is_none() {
+        if let Some(f) = &return_field {
+            r.error_with_help(
+                f,
+                "wounded who return to duty need `recovery_days`",
+                "add recovery_days = 45, or a distribution of days",
+            );
+        }
+    }
+    let recovery = delay(r, recovery_field, h).map(|k| k.at_least(1));
+    t.finish(r, ATTRITION_KEYS);
+    let [killed, wounded, missing]: [Option<Uncertain>; 3] = split.try_into().ok()?;
+    let dispersion = match dispersion {
+        Some(k) => Some(k?),
+        None => None,
+    };
+    Some(Attrition {
+        rate: rate?,
+        dispersion,
+        split: [killed?, wounded?, missing?],
+        return_to_duty: return_to_duty?,
+        recovery: recovery?,
+    })
+}
+
+fn read_name(r: &mut Reader, t: &mut Table<'_>, kind: &str, index: &str) -> String {
+    t.take("name").and_then(|f| r.string(&f)).unwrap_or_else(|| format!("{kind}{index}"))
+}
+
+fn read_loss(r: &mut Reader, mut t: Table<'_>) -> Option<Loss> {
+    let index = t.path.trim_start_matches("loss").to_string();
+    let name = read_name(r, &mut t, "loss", &index);
+    let annual_rate = match t.take("annual_rate") {
+        Some(f) => r.uncertain(&f, Domain::Fraction),
+        None => {
+            r.missing(&t, "annual_rate", "the fraction of the force lost a year, e.g. annual_rate = 0.02");
+            None
+        }
+    };
+    t.finish(r, LOSS_KEYS);
+    Some(Loss { name, annual_rate: annual_rate? })
+}
+
+fn read_recruitment(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Option<Recruitment> {
+    let index = t.path.trim_start_matches("recruitment").to_string();
+    let name = read_name(r, &mut t, "recruitment", &index);
+    let (daily, pool, uptake, dispersion) = (t.take("daily"), t.take("pool"), t.take("uptake"), t.take("dispersion"));
+    let intake_help = "a stream signs up either daily = <mean a day>, or pool = <people> with uptake = <fraction of the remaining pool a day>";
+    let intake = match (&daily, &pool) {
+        (Some(d), None) => {
+            if let Some(u) = &uptake {
+                r.error_with_help(u, "`uptake` goes with `pool`, not with `daily`", intake_help);
+            }
+            let dispersion = dispersion.as_ref().map(|f| r.uncertain(f, Domain::Positive));
+            match (read_schedule(r, d, h), dispersion) {
+                (Some(daily), None) => Some(Intake::Rate { daily, dispersion: None }),
+                (Some(daily), Some(Some(k))) => Some(Intake::Rate { daily, dispersion: Some(k) }),
+                _ => None,
+            }
+        }
+        (None, Some(p)) => {
+            if let Some(f) = &dispersion {
+                r.error_with_help(
+                    f,
+                    "`dispersion` applies to a `daily` rate; a pool's daily uptake is binomial",
+                    intake_help,
+                );
+            }
+            let size = r.uncertain(p, Domain::NonNegative);
+            let uptake = match &uptake {
+                Some(f) => r.uncertain(f, Domain::Fraction),
+                None => {
+                    r.error_with_help(p, "a `pool` needs `uptake`", intake_help);
+                    None
+                }
+            };
+            Some(Intake::Pool { size: size?, uptake: uptake? })
+        }
+        (Some(_), Some(p)) => {
+            r.error_with_help(p, "give only one of `daily` and `pool`", intake_help);
+            None
+        }
+        (None, None) => {
+            r.missing(&t, "daily", intake_help);
+            None
+        }
+    };
+    let start = t.take("start").map(|f| (r.date(&f), f.span()));
+    let end = t.take("end").map(|f| (r.date(&f), f));
+    if let (Some((Some(s), _)), Some((Some(e), f))) = (&start, &end) {
+        if e < s {
+            r.error_with_help(
+                f,
+                format!("`end` ({e}) is before `start` ({s})"),
+                "the window is inclusive: start <= end",
+            );
+        }
+    }
+    let training = delay(r, t.take("training_days"), h);
+    let term_days = t
+        .take("term_days")
+        .and_then(|f| r.integer(&f, 0..=i64::from(u32::MAX), "the service term in days"))
+        .filter(|&d| d > 0)
+        .map(|d| d as u32);
+    let renewal_field = t.take("renewal");
+    if let (Some(f), None) = (&renewal_field, term_days) {
+        r.error_with_help(
+            f,
+            "`renewal` needs a service term",
+            "add term_days = 365 (renewal is the share who sign on again at each expiry)",
+        );
+    }
+    let renewal = match &renewal_field {
+        Some(f) => r.uncertain(f, Domain::Fraction),
+        None => Uncertain::fixed(0.0, Domain::Fraction).ok(),
+    };
+    let signing_bonus = t.take("signing_bonus").map(|f| r.uncertain(&f, Domain::NonNegative));
+    t.finish(r, RECRUITMENT_KEYS);
+    let h = h?;
+    // Windows may start before the simulation and are clipped to it.
+    let first = start.and_then(|(d, _)| d).map_or(0, |d| h.day_of(d)).max(0);
+    let last = end.and_then(|(d, _)| d).map_or(i64::from(h.days) - 1, |d| h.day_of(d)).min(i64::from(h.days) - 1);
+    let (first_day, last_day) = if first > last { (1, 0) } else { (first as u32, last as u32) };
+    Some(Recruitment {
+        name,
+        intake: intake?,
+        first_day,
+        last_day,
+        training: training?,
+        term_days,
+        renewal: renewal?,
+        signing_bonus: match signing_bonus {
+            Some(b) => Some(b?),
+            None => None,
+        },
+    })
+}
+
+fn read_mobilization(
+    r: &mut Reader,
+    mut t: Table<'_>,
+    h: Option<Horizon>,
+    days_overridden: bool,
+) -> Option<Mobilization> {
+    let index = t.path.trim_start_matches("mobilization").to_string();
+    let name = read_name(r, &mut t, "mobilization", &index);
+    let day = match (t.take("date"), h) {
+        (Some(f), Some(h)) => r.date(&f).and_then(|d| h.day_within(r, &f, d, days_overridden)),
+        (Some(f), None) => {
+            r.date(&f);
+            None
+        }
+        (None, _) => {
+            r.missing(&t, "date", "the day the call-up starts, e.g. date = 2024-01-15");
+            None
+        }
+    };
+    let size = match t.take("size") {
+        Some(f) => r.uncertain(&f, Domain::NonNegative),
+        None => {
+            r.missing(&t, "size", "how many are called up, e.g. size = 300000");
+            None
+        }
+    };
+    let callup_days = match t.take("callup_days") {
+        Some(f) => {
+            r.integer(&f, 1..=i64::from(u32::MAX), "the days over which the call-up is spread").map(|d| d as u32)
+        }
+        None => Some(1),
+    };
+    let compliance = fraction(r, &mut t, "compliance", 1.0);
+    let training = delay(r, t.take("training_days"), h);
+    let term_days = match t.take("term_days") {
+        Some(f) => r
+            .integer(&f, 0..=i64::from(u32::MAX), "the service term in days (0: until the end)")
+            .map(|d| (d > 0).then_some(d as u32)),
+        None => Some(None),
+    };
+    t.finish(r, MOBILIZATION_KEYS);
+    Some(Mobilization {
+        name,
+        day: day?,
+        size: size?,
+        callup_days: callup_days?,
+        compliance: compliance?,
+        training: training?,
+        term_days: term_days?,
+    })
+}

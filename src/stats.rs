@@ -1,0 +1,205 @@
+//! Statistics over runs: percentile bands per day and the summary of a scenario.
+//!
+//! Percentiles use linear interpolation between order statistics (Hyndman & Fan 1996,
+//! definition 7; the default of R and NumPy): for n sorted values x₀ ≤ … ≤ x_{n−1} and
+//! probability p, h = (n − 1)p and Q(p) = x_⌊h⌋ + (h − ⌊h⌋)(x_⌊h⌋₊₁ − x_⌊h⌋). So the p50
+//! of an integer series may be fractional, and bands are always ordered.
+//! Means of counts are exact integer sums divided once; nothing is summed in parallel.
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::date::Date;
+use crate::engine::{Results, SERIES};
+use crate::scenario::Scenario;
+
+/// The probabilities of a band, in the order of [`Band`]'s fields.
+pub const BAND_PROBABILITIES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
+
+/// Q(p) of values sorted in increasing order, by linear interpolation (Hyndman–Fan 7).
+///
+/// # Panics
+/// If `sorted` is empty.
+pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
+    interpolate(sorted.len(), p, |i| sorted[i])
+}
+
+/// Hyndman–Fan 7 on `n` sorted values read through `value(i)`.
+fn interpolate(n: usize, p: f64, value: impl Fn(usize) -> f64) -> f64 {
+    assert!(n > 0, "percentile of no values");
+    let h = (n - 1) as f64 * p;
+    let lo = h.floor() as usize;
+    let x_lo = value(lo);
+    if lo + 1 < n && h > lo as f64 { x_lo + (h - lo as f64) * (value(lo + 1) - x_lo) } else { x_lo }
+}
+
+/// Mean and the 5th, 25th, 50th, 75th and 95th percentiles over runs.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Band {
+    pub mean: f64,
+    pub p5: f64,
+    pub p25: f64,
+    pub p50: f64,
+    pub p75: f64,
+    pub p95: f64,
+}
+
+impl Band {
+    /// The band of counts; sorts `values` in place.
+    pub fn of_counts(values: &mut [u64]) -> Band {
+        let sum: u128 = values.iter().map(|&v| u128::from(v)).sum();
+        let mean = sum as f64 / values.len() as f64;
+        values.sort_unstable();
+        // u64 → f64 is exact below 2⁵³, far above any count here (MAX_COUNT · days).
+        Self::from_percentiles(mean, |p| interpolate(values.len(), p, |i| values[i] as f64))
+    }
+
+    /// The band of real values; sorts `values` in place (summed in order, so the same
+    /// values in the same order always give the same mean).
+    pub fn of_reals(values: &mut [f64]) -> Band {
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        values.sort_unstable_by(f64::total_cmp);
+        Self::from_percentiles(mean, |p| percentile_sorted(values, p))
+    }
+
+    fn from_percentiles(mean: f64, q: impl Fn(f64) -> f64) -> Band {
+        let [p5, p25, p50, p75, p95] = BAND_PROBABILITIES.map(q);
+        Band { mean, p5, p25, p50, p75, p95 }
+    }
+
+    /// The percentiles in order, p5 first.
+    pub fn percentiles(&self) -> [f64; 5] {
+        [self.p5, self.p25, self.p50, self.p75, self.p95]
+    }
+}
+
+/// The day on which the goal was first reached, over the runs that reached it.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct DayReached {
+    pub p5: Option<f64>,
+    pub p50: Option<f64>,
+    pub p95: Option<f64>,
+}
+
+/// The answer to the question: can the force stand up a new army by the deadline?
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct NewArmy {
+    /// The goal as written (a number, or the distribution table).
+    pub size: serde_json::Value,
+    pub by: Date,
+    /// Share of runs in which `formation` reached `size` on some day up to `by`.
+    pub probability: f64,
+    /// Percentiles of the first such day (a day index), over those runs.
+    pub day_reached: DayReached,
+}
+
+/// Everything `summary.json` holds.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Summary {
+    pub name: String,
+    pub file: String,
+    pub version: &'static str,
+    pub runs: u32,
+    pub seed: u64,
+    pub start: Date,
+    pub days: u32,
+    pub end: Date,
+    pub deployed_end: Band,
+    pub formation_end: Band,
+    pub total_end: Band,
+    pub casualties_total: Band,
+    pub recruited_total: Band,
+    pub new_army: Option<NewArmy>,
+    pub cost_total: Option<Band>,
+    pub currency: Option<String>,
+}
+
+impl Summary {
+    /// Summarises the runs of `scenario`.
+    pub fn new(scenario: &Scenario, results: &Results) -> Summary {
+        let ends = |f: fn(&crate::engine::RunOutcome) -> u64| {
+            let mut v: Vec<u64> = results.outcomes.iter().map(f).collect();
+            Band::of_counts(&mut v)
+        };
+        let new_army = scenario.goal().map(|g| {
+            let mut reached: Vec<f64> = results.outcomes.iter().filter_map(|o| o.day_reached.map(f64::from)).collect();
+            reached.sort_unstable_by(f64::total_cmp);
+            let q = |p| (!reached.is_empty()).then(|| percentile_sorted(&reached, p));
+            NewArmy {
+                size: g.new_army().to_json(),
+                by: g.by(),
+                probability: reached.len() as f64 / results.outcomes.len() as f64,
+                day_reached: DayReached { p5: q(0.05), p50: q(0.5), p95: q(0.95) },
+            }
+        });
+        let cost_total = scenario.cost().map(|_| {
+            let mut v: Vec<f64> = results.outcomes.iter().map(|o| o.cost).collect();
+            Band::of_reals(&mut v)
+        });
+        Summary {
+            name: scenario.name().to_string(),
+            file: scenario.file().to_string(),
+            version: env!("CARGO_PKG_VERSION"),
+            runs: results.runs,
+            seed: scenario.seed(),
+            start: scenario.start(),
+            days: results.days,
+            end: scenario.start().add_days(i64::from(results.days) - 1),
+            deployed_end: ends(|o| o.end.deployed),
+            formation_end: ends(|o| o.end.formation),
+            total_end: ends(|o| o.end.strength),
+            casualties_total: ends(|o| o.end.casualties()),
+            recruited_total: ends(|o| o.end.recruited),
+            new_army,
+            cost_total,
+            currency: scenario.cost().map(|c| c.currency().to_string()),
+        }
+    }
+}
+
+/// The band of every series on every day: `[day][series]`, series in [`SERIES`] order.
+/// Days are computed in parallel, each independently, so the result does not depend on
+/// the number of threads.
+pub fn daily_bands(results: &Results) -> Vec<[Band; SERIES.len()]> {
+    let runs = results.runs as usize;
+    (0..results.days as usize)
+        .into_par_iter()
+        .map_init(
+            || vec![0u64; runs],
+            |buf, day| {
+                std::array::from_fn(|series| {
+                    for (run, slot) in buf.iter_mut().enumerate() {
+                        *slot = results.value(run, day, series);
+                    }
+                    Band::of_counts(buf)
+                })
+            },
+        )
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn linear_percentiles_match_numpy() {
+        // numpy.percentile([1, 2, 3, 4], [5, 25, 50, 75, 95]) = 1.15, 1.75, 2.5, 3.25, 3.85
+        let mut v = vec![4u64, 1, 3, 2];
+        let b = Band::of_counts(&mut v);
+        let want = [1.15, 1.75, 2.5, 3.25, 3.85];
+        for (got, want) in b.percentiles().iter().zip(want) {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
+        assert_eq!(b.mean, 2.5);
+        assert_eq!(percentile_sorted(&[7.0], 0.95), 7.0);
+    }
+
+    #[test]
+    fn bands_of_equal_values_are_exact() {
+        let mut v = vec![100_000u64; 201];
+        let b = Band::of_counts(&mut v);
+        assert!(b.percentiles().iter().all(|&x| x == 100_000.0));
+        assert_eq!(b.mean, 100_000.0);
+    }
+}
