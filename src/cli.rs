@@ -51,13 +51,13 @@ struct RunArgs {
     #[arg(required = true, value_name = "SCENARIO")]
     files: Vec<PathBuf>,
     /// Monte Carlo runs (overrides [simulation] runs).
-    #[arg(long, value_name = "N")]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::scenario::LIMITS.max_runs)))]
     runs: Option<u32>,
     /// Master random seed (overrides [simulation] seed).
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
     /// Days to simulate (overrides [simulation] days).
-    #[arg(long, value_name = "D")]
+    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::scenario::LIMITS.max_days)))]
     days: Option<u32>,
     /// Folder for the outputs; each scenario writes DIR/<file stem>/.
     #[arg(long, value_name = "DIR", default_value = "out")]

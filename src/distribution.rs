@@ -402,9 +402,11 @@ mod tests {
             }
             assert!(last > 0.999, "{form:?} ends at {last}");
         }
-        // Triangular median of (14, 30, 60): solves (x−14)²/(46·16) = 0.5 → x ≈ 33.18.
+        // Triangular (14, 30, 60): F(mode) = 16/46 < ½, so the median solves
+        // 1 − (60 − x)²/(46·30) = ½ → x = 60 − √690 ≈ 33.73.
         let t = Uncertain::new(Form::Triangular { min: 14.0, mode: 30.0, max: 60.0 }, Domain::NonNegative).unwrap();
-        assert!((t.cdf(14.0 + (0.5f64 * 46.0 * 16.0).sqrt()) - 0.5).abs() < 1e-12);
+        assert!((t.cdf(30.0) - 16.0 / 46.0).abs() < 1e-12);
+        assert!((t.cdf(60.0 - 690f64.sqrt()) - 0.5).abs() < 1e-12);
     }
 
     #[test]

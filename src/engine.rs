@@ -195,6 +195,11 @@ impl<'s> Pipeline<'s> {
     }
 }
 
+/// The part of a cohort of `n` still serving at realised survival `share`.
+fn surviving(n: u64, share: f64) -> u64 {
+    ((n as f64 * share).round() as u64).min(n)
+}
+
 /// Counts from a drawn size: rounded, never negative, at most [`MAX_COUNT`].
 fn whole(x: f64) -> u64 {
     x.round().clamp(0.0, MAX_COUNT) as u64
@@ -206,9 +211,13 @@ fn whole(x: f64) -> u64 {
 /// 4 non-combat hazards from `strength`, 5 term expiries, 6 record.
 ///
 /// Term expiries follow each cohort's survivors without tracking individuals: everyone on
-/// strength faces the same daily loss hazard h_t, so a person who started a term on day a
-/// is still serving on day t with probability S(t)/S(a) where S is the running product of
-/// (1 − h). The survivors of a cohort of n are drawn as Binomial(n, S(t)/S(a)).
+/// strength faces the same losses, so of a cohort of n that started its term on day a,
+/// round(n · S(t)/S(a)) are still serving on day t, where S is the running product of the
+/// force's *realised* daily survival (1 − lost/exposed). The randomness of the losses is
+/// already in S; only which individuals of the force were hit (a hypergeometric split) is
+/// left out. That is exact when the cohort is the whole force and unbiased otherwise; a
+/// binomial draw on top of S would add noise twice and, clamped to strength, bias
+/// expiries down.
 pub fn simulate_run(scenario: &Scenario, run: u64, mut record: impl FnMut(u32, &Ledger)) -> RunOutcome {
     let s = scenario;
     let days = s.days as usize;
@@ -371,9 +380,8 @@ pub fn simulate_run(scenario: &Scenario, run: u64, mut record: impl FnMut(u32, &
             let before_a = if a > 0 { log_survival[a - 1] } else { 0.0 };
             let survive_arrived = (log_survival[t] - before_a).exp();
             let survive_renewed = (log_survival[t] - log_survival[a]).exp();
-            let survivors = (binomial(&mut rng, pipe.arrived[a], survive_arrived)
-                + binomial(&mut rng, pipe.renewed[a], survive_renewed))
-            .min(l.strength);
+            let survivors = (surviving(pipe.arrived[a], survive_arrived) + surviving(pipe.renewed[a], survive_renewed))
+                .min(l.strength);
             let renewing = binomial(&mut rng, survivors, pipe.renewal);
             let leaving = survivors - renewing;
             pipe.renewed[t] += renewing;

@@ -71,12 +71,15 @@ impl fmt::Display for ScenarioError {
             } else {
                 writeln!(f, "error: `{}`: {}", d.key, d.message)?;
             }
-            match &d.span {
+            let pad = match &d.span {
                 Some(span) if !self.source.is_empty() => self.frame(f, span)?,
-                _ => writeln!(f, "  --> {}", self.file)?,
-            }
+                _ => {
+                    writeln!(f, "  --> {}", self.file)?;
+                    " ".to_string()
+                }
+            };
             if let Some(help) = &d.help {
-                writeln!(f, "   = help: {help}")?;
+                writeln!(f, "{pad} = help: {help}")?;
             }
         }
         Ok(())
@@ -84,7 +87,9 @@ impl fmt::Display for ScenarioError {
 }
 
 impl ScenarioError {
-    fn frame(&self, f: &mut fmt::Formatter<'_>, span: &Range<usize>) -> fmt::Result {
+    /// Writes the `--> file:line:column` pointer and the line with carets; returns the
+    /// gutter's padding so that a help line aligns with it.
+    fn frame(&self, f: &mut fmt::Formatter<'_>, span: &Range<usize>) -> Result<String, fmt::Error> {
         let (line, column) = self.line_column(span.start);
         let text = self.source.lines().nth(line - 1).unwrap_or("");
         let gutter = line.to_string().len();
@@ -98,7 +103,8 @@ impl ScenarioError {
         writeln!(f, "{pad} |")?;
         writeln!(f, "{line} | {text}")?;
         let lead: String = text.chars().take(column - 1).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-        writeln!(f, "{pad} | {lead}{}", "^".repeat(carets))
+        writeln!(f, "{pad} | {lead}{}", "^".repeat(carets))?;
+        Ok(pad)
     }
 }
 
@@ -134,6 +140,6 @@ mod tests {
         assert!(text.contains("--> s.toml:2:10"), "{text}");
         assert!(text.contains("2 | killed = 1.5"), "{text}");
         assert!(text.contains("  |          ^^^"), "{text}");
-        assert!(text.contains("= help: a fraction between 0 and 1"), "{text}");
+        assert!(text.contains("\n  = help: a fraction between 0 and 1"), "{text}");
     }
 }

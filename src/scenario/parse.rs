@@ -345,9 +345,9 @@ fn read_attrition(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Optio
         if (sum - 1.0).abs() > 1e-6 {
             let f = split_fields.iter().flatten().next_back().expect("a split key is present");
             r.push(
-                &format!("{}.killed", t.path),
+                &f.path,
                 Some(f.span()),
-                format!("the casualty split killed + wounded + missing sums to {sum}, not 1"),
+                format!("the casualty split killed + wounded + missing sums to {}, not 1", (sum * 1e9).round() / 1e9),
                 Some("give shares that add up to 1, e.g. killed = 0.35, wounded = 0.60, missing = 0.05 (a key left out counts as 0)".into()),
             );
         }

@@ -64,18 +64,21 @@ impl<'i> Table<'i> {
         self.fields.iter().flatten().any(|f| Self::name_of(f) == key)
     }
 
+    /// Whether a key not yet taken looks like a misspelling of `key` (then the unknown key
+    /// is reported with the suggestion, and the missing key need not be).
+    pub fn has_misspelling_of(&self, key: &str) -> bool {
+        self.fields.iter().flatten().any(|f| close(Self::name_of(f), key))
+    }
+
     /// Reports every key not taken as unknown, suggesting the nearest of `valid`.
     pub fn finish(self, r: &mut Reader, valid: &[&str]) {
         let where_ = if self.path.is_empty() { "at the top level".to_string() } else { format!("in [{}]", self.path) };
         for field in self.fields.into_iter().flatten() {
             let name = Self::name_of(&field).to_string();
-            let nearest = valid
-                .iter()
-                .map(|v| (strsim::damerau_levenshtein(&name, v), *v))
-                .filter(|&(d, v)| d <= 2.max(v.len() / 3))
-                .min();
+            let nearest =
+                valid.iter().filter(|v| close(&name, v)).min_by_key(|v| strsim::damerau_levenshtein(&name, v)).copied();
             let message = match nearest {
-                Some((_, v)) => format!("unknown key {where_}; did you mean `{v}`?"),
+                Some(v) => format!("unknown key {where_}; did you mean `{v}`?"),
                 None => format!("unknown key {where_}"),
             };
             r.push(
@@ -108,8 +111,12 @@ impl Reader {
         self.push(&field.path, Some(field.span()), message.into(), Some(help.into()));
     }
 
-    /// A required key that is absent: reported at the table's header.
+    /// A required key that is absent: reported at the table's header, unless a misspelling
+    /// of it is there (reported as an unknown key with the suggestion instead).
     pub fn missing(&mut self, table: &Table<'_>, key: &str, help: &str) {
+        if table.has_misspelling_of(key) {
+            return;
+        }
         let path = if table.path.is_empty() { key.to_string() } else { format!("{}.{key}", table.path) };
         let where_ =
             if table.path.is_empty() { "at the top level".to_string() } else { format!("in [{}]", table.path) };
@@ -286,7 +293,8 @@ impl Reader {
         match Uncertain::new(form, domain) {
             Ok(u) => Some(u),
             Err(e) => {
-                self.push(path, Some(span), e.0, Some(format!("this key takes {}", domain.describe())));
+                let help = (!e.0.contains(domain.describe())).then(|| format!("this key takes {}", domain.describe()));
+                self.push(path, Some(span), e.0, help);
                 None
             }
         }
@@ -402,6 +410,11 @@ impl Reader {
         }
         ok.then_some(steps)
     }
+}
+
+/// Whether `typed` is within a few edits of `valid` (2, or a third of its length).
+fn close(typed: &str, valid: &str) -> bool {
+    strsim::damerau_levenshtein(typed, valid) <= 2.max(valid.len() / 3)
 }
 
 fn article(type_name: &str) -> String {

@@ -1,0 +1,45 @@
+//! Helpers shared by the integration tests.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use muster::engine::{self, Results};
+use muster::scenario::{Overrides, Scenario};
+use muster::stats::Summary;
+
+/// Parses scenario text, panicking with the rendered error if it is invalid.
+pub fn scenario(text: &str) -> Scenario {
+    Scenario::parse("test.toml", text, Overrides::default()).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Simulates and summarises.
+pub fn run(text: &str) -> (Scenario, Results, Summary) {
+    let s = scenario(text);
+    let r = engine::simulate(&s, None);
+    let sum = Summary::new(&s, &r);
+    (s, r, sum)
+}
+
+/// A check scenario shipped in tests/checks/.
+pub fn check_file(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/checks").join(name)
+}
+
+/// Runs the `simulate` binary.
+pub fn simulate(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_simulate")).args(args).current_dir(dir).output().expect("simulate runs")
+}
+
+/// A fresh empty folder under the target directory.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+/// Asserts |got − want| ≤ tol.
+#[track_caller]
+pub fn assert_near(got: f64, want: f64, tol: f64, what: &str) {
+    assert!((got - want).abs() <= tol, "{what}: got {got}, want {want} ± {tol}");
+}

@@ -1,0 +1,8 @@
+//! Integration tests, one binary (faster to build): the shared hand-checked scenarios,
+//! analytic checks per flow, properties over random scenarios, and the command line.
+
+mod checks;
+mod cli;
+mod common;
+mod flows;
+mod properties;

@@ -1,0 +1,213 @@
+//! Properties that must hold for every valid scenario: people are conserved on every day
+//! of every run, percentile bands are ordered, and results do not depend on threads.
+
+use std::fmt::Write as _;
+
+use muster::engine;
+use muster::output::{daily_csv, summary_json};
+use muster::stats::{Summary, daily_bands};
+use proptest::prelude::*;
+
+use crate::common::scenario;
+
+/// A random valid scenario touching any subset of the flows.
+fn any_scenario() -> impl Strategy<Value = String> {
+    let attrition = prop_oneof![
+        Just(String::new()),
+        (0u32..3000, prop::option::of(1u32..100), 0u32..=10, 0u32..=10, 0u32..=100, 1u32..60).prop_map(
+            |(rate, k, killed, wounded, rtd, rec)| {
+                let wounded = wounded.min(10 - killed);
+                let missing = 10 - killed - wounded;
+                let mut s = format!(
+                    "[attrition]\ndaily = {{ dist = \"triangular\", min = 0, mode = {rate}, max = {} }}\n",
+                    rate + 100
+                );
+                if let Some(k) = k {
+                    let _ = writeln!(s, "dispersion = {k}");
+                }
+                let _ = writeln!(
+                    s,
+                    "killed = {}\nwounded = {}\nmissing = {}",
+                    killed as f64 / 10.0,
+                    wounded as f64 / 10.0,
+                    missing as f64 / 10.0
+                );
+                let _ = writeln!(
+                    s,
+                    "return_to_duty = {}\nrecovery_days = {{ dist = \"pert\", min = 0, mode = {rec}, max = {} }}",
+                    rtd as f64 / 100.0,
+                    rec * 2
+                );
+                s
+            }
+        ),
+        (1u32..50).prop_map(|p| format!("[attrition]\nper_1000 = {}\n", p as f64 / 10.0)),
+    ];
+    let loss = (0u32..50).prop_map(|r| format!("[[loss]]\nannual_rate = {}\n", r as f64 / 100.0));
+    let recruitment = (any::<bool>(), 0u32..2000, 0u32..40, prop::option::of((1u32..100, 0u32..=10))).prop_map(
+        |(pool, rate, training, term)| {
+            let mut s = String::from("[[recruitment]]\n");
+            if pool {
+                let _ = writeln!(s, "pool = {}\nuptake = {}", rate * 1000, f64::from(rate % 100) / 10_000.0);
+            } else {
+                let _ = writeln!(s, "daily = {rate}");
+            }
+            let _ = writeln!(s, "training_days = {{ dist = \"uniform\", min = 0, max = {training} }}");
+            if let Some((days, renewal)) = term {
+                let _ = writeln!(s, "term_days = {days}\nrenewal = {}", renewal as f64 / 10.0);
+            }
+            s
+        },
+    );
+    let mobilization = (0u32..30, 0u32..200_000, 1u32..20, 0u32..=10, 0u32..60, 0u32..90).prop_map(
+        |(day, size, callup, compliance, training, term)| {
+            format!(
+                "[[mobilization]]\ndate = 2024-01-{:02}\nsize = {size}\ncallup_days = {callup}\ncompliance = {}\ntraining_days = {training}\nterm_days = {term}\n",
+                day + 1,
+                compliance as f64 / 10.0
+            )
+        },
+    );
+    (
+        30u32..200,
+        1u32..6,
+        0u32..500_000,
+        0u32..=150,
+        attrition,
+        prop::collection::vec(loss, 0..3),
+        prop::collection::vec(recruitment, 0..3),
+        prop::collection::vec(mobilization, 0..3),
+        any::<bool>(),
+    )
+        .prop_map(|(days, runs, initial, target_pct, attrition, losses, recruitment, mobilization, goal)| {
+            let mut s = format!(
+                "[simulation]\nstart = 2024-01-01\ndays = {days}\nruns = {runs}\n[force]\ninitial = {initial}\ntarget = {}\n",
+                u64::from(initial) * u64::from(target_pct) / 100
+            );
+            s += &attrition;
+            s += &losses.concat();
+            s += &recruitment.concat();
+            s += &mobilization.concat();
+            if goal {
+                s += "[cost]\nmonthly_pay = 2000\n[goal]\nnew_army = 30000\n";
+            }
+            s
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(96))]
+
+    #[test]
+    fn people_are_conserved_on_every_day(text in any_scenario()) {
+        let sc = scenario(&text);
+        for run in 0..u64::from(sc.runs()) {
+            let mut days = 0;
+            engine::simulate_run(&sc, run, |day, l| {
+                assert!(l.balances(), "day {day} of run {run}: {l:?}\n{text}");
+                assert_eq!(l.deployed + l.formation, l.strength);
+                days += 1;
+            });
+            prop_assert_eq!(days, sc.days());
+        }
+    }
+
+    #[test]
+    fn bands_are_ordered_on_every_day(text in any_scenario()) {
+        let sc = scenario(&text);
+        let results = engine::simulate(&sc, None);
+        for (day, row) in daily_bands(&results).iter().enumerate() {
+            for band in row {
+                let p = band.percentiles();
+                prop_assert!(p.windows(2).all(|w| w[0] <= w[1]), "day {}: {:?}", day, band);
+                prop_assert!(band.mean >= p[0].min(band.mean) && band.mean.is_finite());
+            }
+        }
+        let s = Summary::new(&sc, &results);
+        for b in [s.deployed_end, s.formation_end, s.total_end, s.casualties_total, s.recruited_total] {
+            prop_assert!(b.percentiles().windows(2).all(|w| w[0] <= w[1]), "{:?}", b);
+        }
+    }
+}
+
+/// Every flow with uncertain inputs, small enough to run in a test.
+pub const EVERY_FLOW: &str = r#"
+[simulation]
+start = 2023-09-03
+days = 200
+runs = 300
+seed = 3
+[force]
+initial = 420000
+[attrition]
+daily = [ { from = 2023-09-03, value = { dist = "pert", min = 450, mode = 600, max = 800 } },
+          { from = 2024-01-01, value = { dist = "pert", min = 700, mode = 1000, max = 1400 } } ]
+dispersion = 40
+killed = 0.35
+wounded = 0.60
+missing = 0.05
+return_to_duty = { dist = "uniform", min = 0.3, max = 0.6 }
+recovery_days = { dist = "triangular", min = 14, mode = 45, max = 120 }
+[[loss]]
+annual_rate = { dist = "triangular", min = 0.01, mode = 0.03, max = 0.06 }
+[[recruitment]]
+daily = { dist = "pert", min = 800, mode = 1100, max = 1400 }
+dispersion = 30
+training_days = { dist = "triangular", min = 7, mode = 21, max = 45 }
+term_days = 90
+renewal = { dist = "uniform", min = 0.5, max = 0.9 }
+signing_bonus = 5000
+[[recruitment]]
+pool = 6000000
+uptake = { dist = "lognormal", mean = 0.00002, sd = 0.00001 }
+start = 2023-06-15
+training_days = 21
+term_days = 60
+renewal = 0.3
+[[mobilization]]
+date = 2024-01-01
+size = { dist = "normal", mean = 300000, sd = 30000 }
+callup_days = 45
+compliance = { dist = "beta", alpha = 17, beta = 3 }
+training_days = { dist = "triangular", min = 14, mode = 30, max = 60 }
+[cost]
+monthly_pay = 2000
+[goal]
+new_army = 30000
+"#;
+
+fn outputs_with_threads(threads: usize) -> (String, String) {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+    pool.install(|| {
+        let sc = scenario(EVERY_FLOW);
+        let results = engine::simulate(&sc, None);
+        let summary = Summary::new(&sc, &results);
+        (summary_json(&summary), daily_csv(&summary, &daily_bands(&results)))
+    })
+}
+
+#[test]
+fn outputs_are_byte_identical_on_one_and_two_threads() {
+    let one = outputs_with_threads(1);
+    let two = outputs_with_threads(2);
+    assert!(one.0 == two.0, "summary.json differs between 1 and 2 threads");
+    assert!(one.1 == two.1, "daily.csv differs between 1 and 2 threads");
+    assert_eq!(one, outputs_with_threads(3));
+}
+
+#[test]
+fn another_seed_gives_other_results() {
+    let sc = scenario(EVERY_FLOW);
+    let other = scenario(&EVERY_FLOW.replace("seed = 3", "seed = 4"));
+    let a = Summary::new(&sc, &engine::simulate(&sc, None));
+    let b = Summary::new(&other, &engine::simulate(&other, None));
+    assert_ne!(a.casualties_total, b.casualties_total);
+}
+
+#[test]
+fn every_flow_conserves_people_with_uncertain_inputs() {
+    let sc = scenario(EVERY_FLOW);
+    for run in 0..20 {
+        engine::simulate_run(&sc, run, |day, l| assert!(l.balances(), "day {day} of run {run}: {l:?}"));
+    }
+}
