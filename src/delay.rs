@@ -93,7 +93,8 @@ impl DelayKernel {
         let nf = n as f64;
         let mut placed = 0u64;
         for (i, &c) in self.cumulative.iter().enumerate() {
-            let upto = ((nf * c).round() as u64).min(n);
+            // round(x) for x ≥ 0, without a libm call in the hottest loop.
+            let upto = ((nf * c + 0.5) as u64).min(n);
             if upto > placed {
                 put(self.first + i as u32, upto - placed);
                 placed = upto;

@@ -56,20 +56,54 @@ pub enum Form {
     /// A known value.
     Fixed(f64),
     /// Uniform on `[min, max]`.
-    Uniform { min: f64, max: f64 },
+    Uniform {
+        /// Lower end.
+        min: f64,
+        /// Upper end.
+        max: f64,
+    },
     /// Triangular on `[min, max]` with its peak at `mode`.
-    Triangular { min: f64, mode: f64, max: f64 },
+    Triangular {
+        /// Lower end.
+        min: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Upper end.
+        max: f64,
+    },
     /// Beta-PERT: `min + (max − min) · Beta(α, β)` with α = 1 + 4(mode − min)/(max − min),
     /// β = 1 + 4(max − mode)/(max − min) (Malcolm et al. 1959; the λ = 4 convention of
     /// spreadsheet risk tools and of `rand_distr::Pert`).
-    Pert { min: f64, mode: f64, max: f64 },
+    Pert {
+        /// Lower end.
+        min: f64,
+        /// Most likely value.
+        mode: f64,
+        /// Upper end.
+        max: f64,
+    },
     /// Normal with this mean and standard deviation, truncated to the key's range.
-    Normal { mean: f64, sd: f64 },
+    Normal {
+        /// Mean before truncation.
+        mean: f64,
+        /// Standard deviation before truncation.
+        sd: f64,
+    },
     /// Lognormal whose own mean and standard deviation (not those of its logarithm) are
     /// given: σ² = ln(1 + sd²/mean²), μ = ln(mean) − σ²/2.
-    LogNormal { mean: f64, sd: f64 },
+    LogNormal {
+        /// Mean of the value itself.
+        mean: f64,
+        /// Standard deviation of the value itself.
+        sd: f64,
+    },
     /// Beta(α, β) on `[0, 1]`, for fractions.
-    Beta { alpha: f64, beta: f64 },
+    Beta {
+        /// Shape α > 0.
+        alpha: f64,
+        /// Shape β > 0.
+        beta: f64,
+    },
 }
 
 /// Why an uncertain number's parameters are invalid; the text names the parameter.

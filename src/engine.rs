@@ -34,22 +34,31 @@ pub const DAYS_PER_MONTH: f64 = DAYS_PER_YEAR / 12.0;
 /// strength` holds at the end of every day ([`Ledger::balances`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Ledger {
+    /// On strength and available.
     pub strength: u64,
+    /// `min(strength, target)`.
     pub deployed: u64,
+    /// `strength − deployed`: the surplus beyond holding the line.
     pub formation: u64,
     /// Signed up, not yet arrived.
     pub training: u64,
     /// Wounded who will return, not yet returned.
     pub recovering: u64,
+    /// On strength on day 0.
     pub initial: u64,
     /// Graduates of training (not counting returning wounded).
     pub arrived: u64,
+    /// Combat casualties killed.
     pub killed: u64,
+    /// Combat casualties wounded (including those who will return).
     pub wounded: u64,
+    /// Combat casualties missing or captured.
     pub missing: u64,
     /// Wounded back on strength.
     pub returned: u64,
+    /// Lost to non-combat hazards.
     pub non_combat: u64,
+    /// Left at the end of a service term.
     pub expired: u64,
     /// Signed up (mobilized: those who report).
     pub recruited: u64,
@@ -87,7 +96,9 @@ pub struct RunOutcome {
 /// All runs of a scenario.
 #[derive(Clone, Debug)]
 pub struct Results {
+    /// Days simulated.
     pub days: u32,
+    /// Runs simulated.
     pub runs: u32,
     /// `[run][day][series]`, series in [`SERIES`] order.
     pub daily: Vec<u64>,
@@ -394,10 +405,12 @@ pub fn simulate_run(scenario: &Scenario, run: u64, mut record: impl FnMut(u32, &
         l.formation = l.strength - l.deployed;
         debug_assert!(l.balances(), "people not conserved on day {t}: {l:?}");
         cost += daily_pay * (l.strength + l.training) as f64;
-        if let (Some(size), Some(goal)) = (new_army, s.goal.as_ref()) {
-            if day_reached.is_none() && t <= goal.by_day as usize && l.formation as f64 >= size {
-                day_reached = Some(t as u32);
-            }
+        if let (Some(size), Some(goal)) = (new_army, s.goal.as_ref())
+            && day_reached.is_none()
+            && t <= goal.by_day as usize
+            && l.formation as f64 >= size
+        {
+            day_reached = Some(t as u32);
         }
         record(t as u32, &l);
     }

@@ -20,8 +20,11 @@ use crate::distribution::Uncertain;
 /// Command-line values that replace the file's (`--runs`, `--seed`, `--days`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Overrides {
+    /// `--runs`.
     pub runs: Option<u32>,
+    /// `--seed`.
     pub seed: Option<u64>,
+    /// `--days`.
     pub days: Option<u32>,
 }
 
@@ -160,9 +163,19 @@ pub struct Loss {
 #[derive(Clone, Debug)]
 pub enum Intake {
     /// A mean daily rate, Poisson or negative binomial.
-    Rate { daily: Schedule, dispersion: Option<Uncertain> },
+    Rate {
+        /// Mean sign-ups a day.
+        daily: Schedule,
+        /// Negative binomial shape k; `None` is Poisson.
+        dispersion: Option<Uncertain>,
+    },
     /// A finite pool of which a fraction `uptake` of what is left signs each day.
-    Pool { size: Uncertain, uptake: Uncertain },
+    Pool {
+        /// People in the pool at the start.
+        size: Uncertain,
+        /// Fraction of what is left that signs each day.
+        uptake: Uncertain,
+    },
 }
 
 /// `[[recruitment]]`.

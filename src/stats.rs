@@ -36,11 +36,17 @@ fn interpolate(n: usize, p: f64, value: impl Fn(usize) -> f64) -> f64 {
 /// Mean and the 5th, 25th, 50th, 75th and 95th percentiles over runs.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Band {
+    /// Mean over runs.
     pub mean: f64,
+    /// 5th percentile.
     pub p5: f64,
+    /// 25th percentile.
     pub p25: f64,
+    /// Median.
     pub p50: f64,
+    /// 75th percentile.
     pub p75: f64,
+    /// 95th percentile.
     pub p95: f64,
 }
 
@@ -76,8 +82,11 @@ impl Band {
 /// The day on which the goal was first reached, over the runs that reached it.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct DayReached {
+    /// 5th percentile; `None` if no run reached the goal.
     pub p5: Option<f64>,
+    /// Median.
     pub p50: Option<f64>,
+    /// 95th percentile.
     pub p95: Option<f64>,
 }
 
@@ -86,6 +95,7 @@ pub struct DayReached {
 pub struct NewArmy {
     /// The goal as written (a number, or the distribution table).
     pub size: serde_json::Value,
+    /// The deadline.
     pub by: Date,
     /// Share of runs in which `formation` reached `size` on some day up to `by`.
     pub probability: f64,
@@ -96,21 +106,37 @@ pub struct NewArmy {
 /// Everything `summary.json` holds.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Summary {
+    /// The scenario's name.
     pub name: String,
+    /// The scenario file as named on the command line.
     pub file: String,
+    /// The program version that produced it.
     pub version: &'static str,
+    /// Monte Carlo runs.
     pub runs: u32,
+    /// Master seed.
     pub seed: u64,
+    /// Day 0.
     pub start: Date,
+    /// Days simulated.
     pub days: u32,
+    /// The last simulated day.
     pub end: Date,
+    /// `deployed` at the end of the last day.
     pub deployed_end: Band,
+    /// `formation` at the end of the last day.
     pub formation_end: Band,
+    /// `strength` (deployed + formation) at the end of the last day.
     pub total_end: Band,
+    /// Combat casualties over the horizon.
     pub casualties_total: Band,
+    /// People signed up over the horizon (mobilized: those who reported).
     pub recruited_total: Band,
+    /// The goal's answer; `None` (JSON `null`) without `[goal]`.
     pub new_army: Option<NewArmy>,
+    /// Pay and signing bonuses; `None` (JSON `null`) without `[cost]`.
     pub cost_total: Option<Band>,
+    /// The currency of `cost_total`.
     pub currency: Option<String>,
 }
 

@@ -359,14 +359,15 @@ fn read_attrition(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Optio
     };
     let recovery_field = t.take("recovery_days");
     let needs_recovery = return_to_duty.as_ref().is_some_and(|u| !u.is_fixed() || u.nominal_mean() > 0.0);
-    if needs_recovery && recovery_field.is_none() {
-        if let Some(f) = &return_field {
-            r.error_with_help(
-                f,
-                "wounded who return to duty need `recovery_days`",
-                "add recovery_days = 45, or a distribution of days",
-            );
-        }
+    if needs_recovery
+        && recovery_field.is_none()
+        && let Some(f) = &return_field
+    {
+        r.error_with_help(
+            f,
+            "wounded who return to duty need `recovery_days`",
+            "add recovery_days = 45, or a distribution of days",
+        );
     }
     let recovery = delay(r, recovery_field, h).map(|k| k.at_least(1));
     t.finish(r, ATTRITION_KEYS);
@@ -448,14 +449,10 @@ fn read_recruitment(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Opt
     };
     let start = t.take("start").map(|f| (r.date(&f), f.span()));
     let end = t.take("end").map(|f| (r.date(&f), f));
-    if let (Some((Some(s), _)), Some((Some(e), f))) = (&start, &end) {
-        if e < s {
-            r.error_with_help(
-                f,
-                format!("`end` ({e}) is before `start` ({s})"),
-                "the window is inclusive: start <= end",
-            );
-        }
+    if let (Some((Some(s), _)), Some((Some(e), f))) = (&start, &end)
+        && e < s
+    {
+        r.error_with_help(f, format!("`end` ({e}) is before `start` ({s})"), "the window is inclusive: start <= end");
     }
     let training = delay(r, t.take("training_days"), h);
     let term_days = t
