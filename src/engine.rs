@@ -1,6 +1,6 @@
 //! The simulation: many runs of MODEL.md's day, in parallel and reproducibly.
 //!
-//! Each run draws its uncertain inputs once ([`Draws`]) from its own input stream, then
+//! Each run draws its uncertain inputs once, at its start, from its own input stream, then
 //! steps through the days with its own noise stream (see [`sampling::stream`]); both depend
 //! only on the seed and the run index, so results are identical on any number of threads.
 //! Runs write their daily series into disjoint slices of one buffer and are collected in

@@ -1,6 +1,6 @@
 //! Scenario files: the TOML contract of MODEL.md, read and validated into a [`Scenario`].
 //!
-//! Reading happens in two stages. [`reader`] walks the spanned TOML tree and turns each key
+//! Reading happens in two stages. A reader walks the spanned TOML tree and turns each key
 //! into a checked value, collecting every problem with its line and column; this module
 //! then checks the keys against each other (a split that sums to 1, a date inside the
 //! horizon, exactly one of `daily`/`per_1000`/`pool`) and builds the validated types, whose

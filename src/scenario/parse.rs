@@ -105,10 +105,13 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
 
     let force = match top.take("force").and_then(|f| r.table(f)) {
         Some(mut t) => {
-            let initial = t.take("initial").and_then(|f| r.uncertain(&f, Domain::NonNegative));
-            if !t.has("initial") && initial.is_none() && r.diagnostics.iter().all(|d| d.key != "force.initial") {
-                r.missing(&t, "initial", "the personnel on strength on day 0, e.g. initial = 420000");
-            }
+            let initial = match t.take("initial") {
+                Some(f) => r.uncertain(&f, Domain::NonNegative),
+                None => {
+                    r.missing(&t, "initial", "the personnel on strength on day 0, e.g. initial = 420000");
+                    None
+                }
+            };
             let target = t.take("target").and_then(|f| r.uncertain(&f, Domain::NonNegative));
             t.finish(&mut r, FORCE_KEYS);
             initial.map(|initial| Force { initial, target })
@@ -185,11 +188,14 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
     });
     top.finish(&mut r, TOP_KEYS);
 
+    // Every `None` above has pushed a diagnostic, so a scenario is built only from a
+    // file without problems.
+    let (Some((start, days, runs, seed)), Some(force)) = (simulation, force) else {
+        return Err(fail(r.diagnostics));
+    };
     if !r.diagnostics.is_empty() {
         return Err(fail(r.diagnostics));
     }
-    let (start, days, runs, seed) = simulation.ok_or_else(|| fail(Vec::new()))?;
-    let force = force.ok_or_else(|| fail(Vec::new()))?;
     Ok(Scenario {
         name,
         description,

@@ -59,11 +59,6 @@ impl<'i> Table<'i> {
         self.fields.iter_mut().find(|f| f.as_ref().is_some_and(|f| Self::name_of(f) == key))?.take()
     }
 
-    /// Whether the key is present and not yet taken.
-    pub fn has(&self, key: &str) -> bool {
-        self.fields.iter().flatten().any(|f| Self::name_of(f) == key)
-    }
-
     /// Whether a key not yet taken looks like a misspelling of `key` (then the unknown key
     /// is reported with the suggestion, and the missing key need not be).
     pub fn has_misspelling_of(&self, key: &str) -> bool {
