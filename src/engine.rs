@@ -377,8 +377,10 @@ pub fn simulate_run(scenario: &Scenario, run: u64, mut record: impl FnMut(u32, &
             lost_today += n;
         }
         let previous = if t > 0 { log_survival[t - 1] } else { 0.0 };
-        log_survival[t] =
-            if exposed > 0 { previous + (1.0 - lost_today as f64 / exposed as f64).ln() } else { previous };
+        // A day that takes everyone would make log S −∞ and every later ratio NaN; a floor
+        // of 10⁻³⁰ still rounds any cohort to zero survivors.
+        let survived = 1.0 - lost_today as f64 / exposed.max(1) as f64;
+        log_survival[t] = previous + survived.max(1e-30).ln();
 
         // 5. Term expiries: survivors of the cohort whose term started `term` days ago.
         for pipe in streams.iter_mut().map(|s| &mut s.2).chain(waves.iter_mut().map(|w| &mut w.2)) {

@@ -31,9 +31,13 @@ pub fn stream(seed: u64, run: u64, purpose: Stream) -> StreamRng {
     StreamRng::seed_from_u64(mix64(seed ^ mix64(run.wrapping_mul(4).wrapping_add(purpose as u64))))
 }
 
-/// Poisson(λ) as a whole count; 0 for λ ≤ 0.
+/// Largest Poisson mean sampled (10¹⁵): above every count the engine can hold, and below
+/// `rand_distr`'s limit, past which it would refuse to sample. Larger means are capped.
+pub const MAX_POISSON_MEAN: f64 = 1e15;
+
+/// Poisson(λ) as a whole count; 0 for λ ≤ 0; λ capped at [`MAX_POISSON_MEAN`].
 pub fn poisson(rng: &mut StreamRng, lambda: f64) -> u64 {
-    if lambda > 0.0 { Poisson::new(lambda).map_or(0, |d| d.sample(rng) as u64) } else { 0 }
+    if lambda > 0.0 { Poisson::new(lambda.min(MAX_POISSON_MEAN)).map_or(0, |d| d.sample(rng) as u64) } else { 0 }
 }
 
 /// A daily count with mean `mean`: Poisson, or negative binomial with shape `k` when a

@@ -240,3 +240,22 @@ fn renewed_cohorts_face_losses_from_their_renewal_on() {
     assert_near(bands[50][series("total")].mean, 100_000.0 * q.powi(51) / 2.0, 40.0, "after the first expiry");
     assert_near(bands[100][series("total")].mean, 100_000.0 * q.powi(101) / 4.0, 30.0, "after the second expiry");
 }
+
+#[test]
+fn an_enormous_rate_takes_everyone_not_no_one() {
+    // per_1000 = 10¹² of a force of 10¹² is a mean of 10²¹, above the Poisson sampler's
+    // limit: every deployed person is a casualty on day 0, never zero casualties.
+    let (_, _, s) = run(&format!("{HEAD}days = 3\nruns = 5\n[force]\ninitial = 1e12\n[attrition]\nper_1000 = 1e12\n"));
+    assert_eq!(s.casualties_total.p5, 1e12);
+}
+
+#[test]
+fn terms_still_expire_after_the_force_was_wiped_out() {
+    // Everyone is lost on day 0; recruits arriving from day 5 on 10-day terms must still
+    // leave on schedule: by day 29 arrivals of days 5..=29 (2,500 expected) less those of
+    // days 5..=19 who left (1,500) = 1,000 (Poisson sd ≈ 32 a run; 100 runs; ±20).
+    let (_, _, s) = run(&format!(
+        "{HEAD}days = 30\nruns = 100\n[force]\ninitial = 1000\n[attrition]\ndaily = [ {{ from = 2024-01-01, value = 1000000 }}, {{ from = 2024-01-02, value = 0 }} ]\n[[recruitment]]\ndaily = 100\nstart = 2024-01-01\ntraining_days = 5\nterm_days = 10\n"
+    ));
+    assert_near(s.total_end.mean, 1_000.0, 20.0, "strength after expiries");
+}
