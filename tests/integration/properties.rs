@@ -211,3 +211,45 @@ fn every_flow_conserves_people_with_uncertain_inputs() {
         engine::simulate_run(&sc, run, |day, l| assert!(l.balances(), "day {day} of run {run}: {l:?}"));
     }
 }
+
+/// Replaces a slice of `base` with `insert`: edits that break a valid file in every way.
+fn mutated(base: &str, at: usize, len: usize, insert: &str) -> String {
+    let at = (0..=at.min(base.len())).rev().find(|&i| base.is_char_boundary(i)).unwrap_or(0);
+    let end = (at + len).min(base.len());
+    let end = (end..=base.len()).find(|&i| base.is_char_boundary(i)).unwrap_or(base.len());
+    format!("{}{insert}{}", &base[..at], &base[end..])
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(400))]
+
+    /// Any edit of a valid file either validates, and then simulates, or gives errors that
+    /// name a key or the file; nothing panics.
+    #[test]
+    fn edited_files_never_panic(
+        at in 0usize..2000,
+        len in 0usize..12,
+        insert in prop_oneof![
+            Just(String::new()), Just("-".to_string()), Just("1e300".to_string()), Just("nan".to_string()),
+            Just("\"x\"".to_string()), Just("{".to_string()), Just("]".to_string()), Just("0".to_string()),
+            Just("[[loss]]\n".to_string()), Just("= ".to_string()), Just("2024-02-30".to_string()),
+            "[a-z_=0-9.\\[\\]{} \n\"-]{0,8}",
+        ],
+    ) {
+        let text = mutated(EVERY_FLOW, at, len, &insert);
+        // The unedited file must validate, or this test would only ever see errors.
+        prop_assert!(muster::Scenario::parse("edited.toml", EVERY_FLOW, Default::default()).is_ok());
+        let overrides = muster::scenario::Overrides { runs: Some(2), days: None, seed: None };
+        match muster::Scenario::parse("edited.toml", &text, overrides) {
+            Ok(sc) => {
+                let results = engine::simulate(&sc, None);
+                let _ = Summary::new(&sc, &results);
+            }
+            Err(e) => {
+                prop_assert!(!e.diagnostics.is_empty());
+                let shown = e.to_string();
+                prop_assert!(shown.contains("edited.toml"), "{}", shown);
+            }
+        }
+    }
+}
