@@ -118,9 +118,8 @@ pub fn table(summaries: &[Summary]) -> String {
             let (goal, p, day) = match &s.new_army {
                 Some(g) => {
                     let size = g.size.as_f64().map_or_else(|| "uncertain".to_string(), thousands);
-                    let day = g.day_reached.p50.map_or("not reached".to_string(), |d| {
-                        format!("{} (day {})", s.start.add_days(d.round() as i64), thousands(d))
-                    });
+                    let day =
+                        g.day_reached.p50.map_or("not reached".to_string(), |d| s.start.add_days(d.round() as i64).to_string());
                     (format!("{size} by {}", g.by), format!("{:.3}", g.probability), day)
                 }
                 None => ("none".to_string(), "-".to_string(), "-".to_string()),
