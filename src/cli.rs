@@ -18,6 +18,7 @@ use rayon::prelude::*;
 
 use crate::engine;
 use crate::output;
+use crate::plot::{self, ComparisonEntry, FanChart, Format};
 use crate::scenario::{Overrides, Scenario, ScenarioError};
 use crate::stats::{self, Summary};
 
@@ -71,6 +72,9 @@ struct RunArgs {
     /// Write no charts.
     #[arg(long)]
     no_plot: bool,
+    /// Chart file format.
+    #[arg(long, value_enum, default_value_t = Format::Png)]
+    format: Format,
 }
 
 /// Why a command failed, and so its exit status.
@@ -169,6 +173,35 @@ fn stems(scenarios: &[Scenario]) -> Result<Vec<String>, Failure> {
     Ok(stems)
 }
 
+type Bands = Vec<[stats::Band; engine::SERIES.len()]>;
+
+/// The files of one scenario's folder: summary, daily bands, and its fan chart.
+fn scenario_files(
+    s: &Scenario,
+    summary: &Summary,
+    bands: &Bands,
+    args: &RunArgs,
+) -> Result<Vec<(String, Vec<u8>)>, plot::PlotError> {
+    let mut files = vec![
+        ("summary.json".to_string(), output::summary_json(summary).into_bytes()),
+        ("daily.csv".to_string(), output::daily_csv(summary, bands).into_bytes()),
+    ];
+    if !args.no_plot {
+        let chart =
+            FanChart { summary, bands, target: s.nominal_target(), new_army: s.goal().map(|g| g.nominal_size()) };
+        files.push((format!("fan.{}", args.format.extension()), plot::fan_chart(&chart, args.format)?));
+    }
+    Ok(files)
+}
+
+fn comparison_entries<'a>(scenarios: &[Scenario], results: &'a [(Summary, Bands)]) -> Vec<ComparisonEntry<'a>> {
+    scenarios
+        .iter()
+        .zip(results)
+        .map(|(s, (summary, bands))| ComparisonEntry { summary, bands, new_army: s.goal().map(|g| g.nominal_size()) })
+        .collect()
+}
+
 fn run(args: &RunArgs) -> Result<(), Failure> {
     let overrides = Overrides { runs: args.runs, seed: args.seed, days: args.days };
     let scenarios = load_all(&args.files, overrides)?;
@@ -182,7 +215,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     let total_runs: u64 = scenarios.iter().map(|s| u64::from(s.runs())).sum();
     let done = AtomicU64::new(0);
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let summaries: Vec<(Summary, Vec<[stats::Band; engine::SERIES.len()]>)> =
+    let results: Vec<(Summary, Vec<[stats::Band; engine::SERIES.len()]>)> =
         progress::with_progress(total_runs, &done, show_progress, || {
             pool.install(|| {
                 scenarios
@@ -195,20 +228,53 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
             })
         });
 
+    // Every file of every scenario is prepared before anything is written, so a chart
+    // that cannot be drawn leaves no output at all.
+    let folders: Vec<Vec<(String, Vec<u8>)>> = pool
+        .install(|| {
+            scenarios
+                .par_iter()
+                .zip(&results)
+                .map(|(s, (summary, bands))| scenario_files(s, summary, bands, args))
+                .collect::<Result<_, _>>()
+        })
+        .map_err(|e| Failure::Other(e.to_string()))?;
+    let comparison = if scenarios.len() > 1 && !args.no_plot {
+        let entries = comparison_entries(&scenarios, &results);
+        let chart = pool
+            .install(|| plot::comparison_chart(&entries, args.format))
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        Some((chart, plot::comparison_csv(&entries)))
+    } else if scenarios.len() > 1 {
+        Some((Vec::new(), plot::comparison_csv(&comparison_entries(&scenarios, &results))))
+    } else {
+        None
+    };
+
+    let cannot_write = |e: std::io::Error| Failure::Other(format!("cannot write outputs: {e}"));
     let mut written = Vec::new();
-    for ((summary, bands), stem) in summaries.iter().zip(&stems) {
-        let dir = output::write_scenario(&args.out, stem, summary, bands)
-            .map_err(|e| Failure::Other(format!("cannot write outputs: {e}")))?;
-        written.push(dir);
+    for (files, stem) in folders.iter().zip(&stems) {
+        let dir = output::write_folder(&args.out, stem, files).map_err(cannot_write)?;
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        written.push(format!("{}/ ({})", dir.display(), names.join(", ")));
     }
-    if !args.quiet {
-        let only: Vec<Summary> = summaries.into_iter().map(|(s, _)| s).collect();
-        print!("{}", output::table(&only));
-        println!();
-        for dir in written {
-            println!("wrote {}/ (summary.json, daily.csv)", dir.display());
+    if let Some((chart, csv)) = comparison {
+        let csv_path = args.out.join("comparison.csv");
+        output::write_file(&csv_path, csv.as_bytes()).map_err(cannot_write)?;
+        written.push(csv_path.display().to_string());
+        if !chart.is_empty() {
+            let chart_path = args.out.join(format!("comparison.{}", args.format.extension()));
+            output::write_file(&chart_path, &chart).map_err(cannot_write)?;
+            written.push(chart_path.display().to_string());
         }
     }
-    let _ = args.no_plot; // Charts are not drawn yet; the flag is accepted so scripts can rely on it.
+    if !args.quiet {
+        let only: Vec<Summary> = results.into_iter().map(|(s, _)| s).collect();
+        print!("{}", output::table(&only));
+        println!();
+        for w in written {
+            println!("wrote {w}");
+        }
+    }
     Ok(())
 }

@@ -10,7 +10,8 @@
 //! 2. [`engine`]: simulate runs in parallel, each from its own random stream, so results
 //!    do not depend on the number of threads;
 //! 3. [`stats`]: percentile bands per day and summary statistics over runs;
-//! 4. [`output`]: `summary.json`, `daily.csv` and the terminal table.
+//! 4. [`output`]: `summary.json`, `daily.csv` and the terminal table;
+//! 5. [`plot`]: fan charts and the comparison of scenarios, PNG or SVG.
 //!
 //! ```
 //! use muster::{Scenario, scenario::Overrides, engine, stats};
@@ -27,6 +28,7 @@ pub mod delay;
 pub mod distribution;
 pub mod engine;
 pub mod output;
+pub mod plot;
 pub mod scenario;
 pub mod stats;
 

@@ -44,21 +44,13 @@ pub fn summary_json(summary: &Summary) -> String {
     s
 }
 
-/// Writes `dir/<stem>/{summary.json,daily.csv}` atomically: into a hidden temporary
-/// folder first, renamed over any previous folder of that name at the end.
+/// Writes the files of one scenario into `dir/<stem>/` atomically: into a hidden
+/// temporary folder first, renamed over any previous folder of that name at the end, so
+/// a folder that exists is always complete.
 ///
 /// # Errors
 /// Any I/O error, with the path it concerns.
-pub fn write_scenario(
-    dir: &Path,
-    stem: &str,
-    summary: &Summary,
-    bands: &[[Band; SERIES.len()]],
-) -> io::Result<PathBuf> {
-    let with_path = |p: &Path| {
-        let p = p.display().to_string();
-        move |e: io::Error| io::Error::new(e.kind(), format!("{p}: {e}"))
-    };
+pub fn write_folder(dir: &Path, stem: &str, files: &[(String, Vec<u8>)]) -> io::Result<PathBuf> {
     std::fs::create_dir_all(dir).map_err(with_path(dir))?;
     let target = dir.join(stem);
     let partial = dir.join(format!(".{stem}.partial-{}", std::process::id()));
@@ -66,16 +58,39 @@ pub fn write_scenario(
         std::fs::remove_dir_all(&partial).map_err(with_path(&partial))?;
     }
     std::fs::create_dir(&partial).map_err(with_path(&partial))?;
-    for (name, text) in [("summary.json", summary_json(summary)), ("daily.csv", daily_csv(summary, bands))] {
-        let path = partial.join(name);
-        let mut f = std::fs::File::create(&path).map_err(with_path(&path))?;
-        f.write_all(text.as_bytes()).and_then(|()| f.sync_all()).map_err(with_path(&path))?;
+    for (name, bytes) in files {
+        write_synced(&partial.join(name), bytes)?;
     }
     if target.exists() {
         std::fs::remove_dir_all(&target).map_err(with_path(&target))?;
     }
     std::fs::rename(&partial, &target).map_err(with_path(&target))?;
     Ok(target)
+}
+
+/// Writes one file atomically: a hidden temporary file in the same folder, renamed into
+/// place.
+///
+/// # Errors
+/// Any I/O error, with the path it concerns.
+pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(with_path(dir))?;
+    let name = path.file_name().map_or("output".into(), |n| n.to_string_lossy().into_owned());
+    let partial = dir.join(format!(".{name}.partial-{}", std::process::id()));
+    write_synced(&partial, bytes)?;
+    std::fs::rename(&partial, path).map_err(with_path(path))
+}
+
+fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut f = std::fs::File::create(path).map_err(with_path(path))?;
+    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(with_path(path))
+}
+
+/// Adds the path to an I/O error's message.
+fn with_path(p: &Path) -> impl Fn(io::Error) -> io::Error + use<> {
+    let p = p.display().to_string();
+    move |e: io::Error| io::Error::new(e.kind(), format!("{p}: {e}"))
 }
 
 /// A count with thousands separators, rounded: 420000.4 → "420,000".
@@ -118,8 +133,10 @@ pub fn table(summaries: &[Summary]) -> String {
             let (goal, p, day) = match &s.new_army {
                 Some(g) => {
                     let size = g.size.as_f64().map_or_else(|| "uncertain".to_string(), thousands);
-                    let day =
-                        g.day_reached.p50.map_or("not reached".to_string(), |d| s.start.add_days(d.round() as i64).to_string());
+                    let day = g
+                        .day_reached
+                        .p50
+                        .map_or("not reached".to_string(), |d| s.start.add_days(d.round() as i64).to_string());
                     (format!("{size} by {}", g.by), format!("{:.3}", g.probability), day)
                 }
                 None => ("none".to_string(), "-".to_string(), "-".to_string()),

@@ -34,6 +34,8 @@ pub struct Scenario {
     pub(crate) name: String,
     pub(crate) description: Option<String>,
     pub(crate) file: String,
+    /// SHA-256 of the file's text, hex.
+    pub(crate) sha256: String,
     pub(crate) start: Date,
     pub(crate) days: u32,
     pub(crate) runs: u32,
@@ -86,6 +88,15 @@ impl Scenario {
     /// The file as the user named it.
     pub fn file(&self) -> &str {
         &self.file
+    }
+    /// SHA-256 of the scenario text (lower-case hex), so a result can be traced to its input.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+    /// The strength held before surplus counts, as a single number for charts: the value,
+    /// or the nominal mean of an uncertain target (of `initial` when no target is given).
+    pub fn nominal_target(&self) -> f64 {
+        self.force.target.as_ref().unwrap_or(&self.force.initial).nominal_mean()
     }
     /// Day 0.
     pub fn start(&self) -> Date {
@@ -231,6 +242,10 @@ impl Goal {
     /// The surplus that resources one new army.
     pub fn new_army(&self) -> &Uncertain {
         &self.new_army
+    }
+    /// The size as one number for charts: the value, or an uncertain size's nominal mean.
+    pub fn nominal_size(&self) -> f64 {
+        self.new_army.nominal_mean()
     }
     /// The deadline.
     pub fn by(&self) -> Date {

@@ -13,24 +13,54 @@ use crate::date::Date;
 use crate::engine::{Results, SERIES};
 use crate::scenario::Scenario;
 
-/// The probabilities of a band, in the order of [`Band`]'s fields.
-pub const BAND_PROBABILITIES: [f64; 5] = [0.05, 0.25, 0.50, 0.75, 0.95];
+/// The percentiles of a band, in whole percent, in the order of [`Band`]'s fields.
+pub const BAND_PERCENTS: [u32; 5] = [5, 25, 50, 75, 95];
 
-/// Q(p) of values sorted in increasing order, by linear interpolation (Hyndman–Fan 7).
+/// Q(p) of values sorted in increasing order, for p = `percent`/100, by linear
+/// interpolation (Hyndman–Fan 7).
 ///
 /// # Panics
-/// If `sorted` is empty.
-pub fn percentile_sorted(sorted: &[f64], p: f64) -> f64 {
-    interpolate(sorted.len(), p, |i| sorted[i])
+/// If `sorted` is empty or `percent > 100`.
+pub fn percentile_sorted(sorted: &[f64], percent: u32) -> f64 {
+    interpolate(sorted.len(), percent, |i| sorted[i])
 }
 
-/// Hyndman–Fan 7 on `n` sorted values read through `value(i)`.
-fn interpolate(n: usize, p: f64, value: impl Fn(usize) -> f64) -> f64 {
-    assert!(n > 0, "percentile of no values");
-    let h = (n - 1) as f64 * p;
-    let lo = h.floor() as usize;
+/// Hyndman–Fan 7 on `n` sorted values read through `value(i)`. The position h = (n − 1)p
+/// is computed in integers, so its fraction is exactly k/100 and an interpolated value
+/// prints as 367925.2, not 367925.19999999984.
+fn interpolate(n: usize, percent: u32, value: impl Fn(usize) -> f64) -> f64 {
+    assert!(n > 0 && percent <= 100, "percentile {percent} of {n} values");
+    let position = (n as u128 - 1) * u128::from(percent);
+    let lo = (position / 100) as usize;
+    let fraction = (position % 100) as f64 / 100.0;
     let x_lo = value(lo);
-    if lo + 1 < n && h > lo as f64 { x_lo + (h - lo as f64) * (value(lo + 1) - x_lo) } else { x_lo }
+    if fraction > 0.0 { x_lo + fraction * (value(lo + 1) - x_lo) } else { x_lo }
+}
+
+/// z for a two-sided 95% interval, Φ⁻¹(0.975).
+pub const Z95: f64 = 1.959_963_984_540_054;
+
+/// Wilson score interval for a binomial proportion of `successes` in `n` trials:
+///
+/// (p̂ + z²/2n ± z·√(p̂(1−p̂)/n + z²/4n²)) / (1 + z²/n)
+///
+/// (E. B. Wilson, "Probable inference, the law of succession, and statistical inference",
+/// JASA 22, 1927). Unlike p̂ ± z·√(p̂(1−p̂)/n) it stays inside [0, 1] and does not collapse
+/// to a point at p̂ = 0 or 1, which matters for a probability estimated as 1.000.
+pub fn wilson_interval(successes: u64, n: u64, z: f64) -> (f64, f64) {
+    if n == 0 {
+        return (0.0, 1.0);
+    }
+    let n = n as f64;
+    let p = successes as f64 / n;
+    let z2 = z * z;
+    let denominator = 1.0 + z2 / n;
+    let centre = (p + z2 / (2.0 * n)) / denominator;
+    let half = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denominator;
+    // At p̂ = 0 or 1 one end is exactly 0 or 1; say so rather than leave rounding residue.
+    let lo = if successes == 0 { 0.0 } else { (centre - half).max(0.0) };
+    let hi = if successes as f64 == n { 1.0 } else { (centre + half).min(1.0) };
+    (lo, hi)
 }
 
 /// Mean and the 5th, 25th, 50th, 75th and 95th percentiles over runs.
@@ -68,8 +98,8 @@ impl Band {
         Self::from_percentiles(mean, |p| percentile_sorted(values, p))
     }
 
-    fn from_percentiles(mean: f64, q: impl Fn(f64) -> f64) -> Band {
-        let [p5, p25, p50, p75, p95] = BAND_PROBABILITIES.map(q);
+    fn from_percentiles(mean: f64, q: impl Fn(u32) -> f64) -> Band {
+        let [p5, p25, p50, p75, p95] = BAND_PERCENTS.map(q);
         Band { mean, p5, p25, p50, p75, p95 }
     }
 
@@ -99,6 +129,8 @@ pub struct NewArmy {
     pub by: Date,
     /// Share of runs in which `formation` reached `size` on some day up to `by`.
     pub probability: f64,
+    /// 95% Wilson interval of `probability` (Monte Carlo precision, not model uncertainty).
+    pub probability_ci95: [f64; 2],
     /// Percentiles of the first such day (a day index), over those runs.
     pub day_reached: DayReached,
 }
@@ -108,8 +140,12 @@ pub struct NewArmy {
 pub struct Summary {
     /// The scenario's name.
     pub name: String,
+    /// The scenario's description, if any.
+    pub description: Option<String>,
     /// The scenario file as named on the command line.
     pub file: String,
+    /// SHA-256 of the scenario file's text.
+    pub scenario_sha256: String,
     /// The program version that produced it.
     pub version: &'static str,
     /// Monte Carlo runs.
@@ -150,12 +186,14 @@ impl Summary {
         let new_army = scenario.goal().map(|g| {
             let mut reached: Vec<f64> = results.outcomes.iter().filter_map(|o| o.day_reached.map(f64::from)).collect();
             reached.sort_unstable_by(f64::total_cmp);
-            let q = |p| (!reached.is_empty()).then(|| percentile_sorted(&reached, p));
+            let q = |percent| (!reached.is_empty()).then(|| percentile_sorted(&reached, percent));
+            let (lo, hi) = wilson_interval(reached.len() as u64, results.outcomes.len() as u64, Z95);
             NewArmy {
                 size: g.new_army().to_json(),
                 by: g.by(),
                 probability: reached.len() as f64 / results.outcomes.len() as f64,
-                day_reached: DayReached { p5: q(0.05), p50: q(0.5), p95: q(0.95) },
+                probability_ci95: [lo, hi],
+                day_reached: DayReached { p5: q(5), p50: q(50), p95: q(95) },
             }
         });
         let cost_total = scenario.cost().map(|_| {
@@ -164,7 +202,9 @@ impl Summary {
         });
         Summary {
             name: scenario.name().to_string(),
+            description: scenario.description().map(str::to_string),
             file: scenario.file().to_string(),
+            scenario_sha256: scenario.sha256().to_string(),
             version: env!("CARGO_PKG_VERSION"),
             runs: results.runs,
             seed: scenario.seed(),
@@ -218,7 +258,22 @@ mod tests {
             assert!((got - want).abs() < 1e-12, "{got} vs {want}");
         }
         assert_eq!(b.mean, 2.5);
-        assert_eq!(percentile_sorted(&[7.0], 0.95), 7.0);
+        assert_eq!(percentile_sorted(&[7.0], 95), 7.0);
+        // 10,000 values: p95 sits at h = 9,499.05, exactly a twentieth past x₉₄₉₉.
+        let v: Vec<f64> = (0..10_000).map(|i| f64::from(i) * 4.0).collect();
+        assert_eq!(percentile_sorted(&v, 95).to_string(), "37996.2");
+    }
+
+    #[test]
+    fn wilson_interval_matches_published_values() {
+        // Newcombe (1998), Statistics in Medicine 17:857, Table I: 81/263 → 0.2553–0.3662;
+        // 0/10 → 0–0.2775; 10/10 → 0.7225–1.
+        let (lo, hi) = wilson_interval(81, 263, Z95);
+        assert!((lo - 0.2553).abs() < 5e-5 && (hi - 0.3662).abs() < 5e-5, "{lo} {hi}");
+        let (lo, hi) = wilson_interval(0, 10, Z95);
+        assert!(lo == 0.0 && (hi - 0.2775).abs() < 5e-5, "{lo} {hi}");
+        let (lo, hi) = wilson_interval(10, 10, Z95);
+        assert!((lo - 0.7225).abs() < 5e-5 && hi == 1.0, "{lo} {hi}");
     }
 
     #[test]

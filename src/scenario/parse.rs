@@ -200,6 +200,7 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
         name,
         description,
         file: file.to_string(),
+        sha256: sha256_hex(text),
         start,
         days,
         runs,
@@ -550,4 +551,9 @@ fn read_mobilization(
         training: training?,
         term_days: term_days?,
     })
+}
+
+fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -1,0 +1,213 @@
+//! Charts an analyst can put in a briefing: the fan chart of one scenario and the
+//! comparison of several, as PNG or SVG.
+//!
+//! Text is drawn with DejaVu Sans, embedded in the binary (`assets/`, Bitstream Vera
+//! licence), through plotters' `ab_glyph` backend, so charts render identically on a
+//! machine with no fonts installed. Bitmaps are encoded with the `png` crate; the same
+//! results always give the same bytes.
+
+mod comparison;
+mod fan;
+mod ticks;
+
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::engine::SERIES;
+use crate::stats::Band;
+
+pub use comparison::{ComparisonEntry, comparison_chart, comparison_csv};
+pub use fan::{FanChart, fan_chart};
+
+/// Chart width in pixels.
+pub const WIDTH: u32 = 1600;
+/// Chart height in pixels.
+pub const HEIGHT: u32 = 1000;
+
+static DEJAVU_SANS: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+
+/// The family name the charts ask for; it resolves to the embedded font.
+const FONT: &str = "sans-serif";
+
+/// The file format of charts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Bitmap, 1600 × 1000.
+    #[default]
+    Png,
+    /// Vector graphics for reports.
+    Svg,
+}
+
+impl Format {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Png => "png",
+            Format::Svg => "svg",
+        }
+    }
+}
+
+/// A chart could not be drawn or encoded.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("cannot draw the chart: {0}")]
+pub struct PlotError(pub String);
+
+fn plot_error(e: impl std::fmt::Display) -> PlotError {
+    PlotError(e.to_string())
+}
+
+/// Registers the embedded font once for the whole process.
+fn ensure_font() -> Result<(), PlotError> {
+    static REGISTERED: OnceLock<Result<(), String>> = OnceLock::new();
+    REGISTERED
+        .get_or_init(|| {
+            plotters::style::register_font(FONT, FontStyle::Normal, DEJAVU_SANS)
+                .map_err(|_| "the embedded DejaVu Sans font could not be loaded".to_string())
+        })
+        .clone()
+        .map_err(PlotError)
+}
+
+/// Something that can be drawn on any plotters backend. `k` multiplies every length in
+/// pixels (font sizes, margins, line widths): 1 for SVG, [`SUPERSAMPLING`] for bitmaps.
+trait Drawable {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, k: i32) -> Result<(), PlotError>;
+}
+
+/// Bitmaps are drawn this many times larger and averaged down, which anti-aliases lines,
+/// band edges and text (plotters' bitmap backend draws aliased pixels).
+const SUPERSAMPLING: u32 = 2;
+
+/// Draws `chart` into a PNG or SVG file's bytes.
+fn render(chart: &impl Drawable, format: Format) -> Result<Vec<u8>, PlotError> {
+    ensure_font()?;
+    match format {
+        Format::Png => {
+            let (w, h) = (WIDTH * SUPERSAMPLING, HEIGHT * SUPERSAMPLING);
+            let mut large = vec![255u8; w as usize * h as usize * 3];
+            {
+                let root = BitMapBackend::with_buffer(&mut large, (w, h)).into_drawing_area();
+                chart.draw(&root, SUPERSAMPLING as i32)?;
+                root.present().map_err(plot_error)?;
+            }
+            let pixels = downsample(&large, w as usize, SUPERSAMPLING as usize);
+            let mut bytes = Vec::new();
+            let mut encoder = png::Encoder::new(&mut bytes, WIDTH, HEIGHT);
+            encoder.set_color(png::ColorType::Rgb);
+            encoder.set_depth(png::BitDepth::Eight);
+            let mut writer = encoder.write_header().map_err(plot_error)?;
+            writer.write_image_data(&pixels).map_err(plot_error)?;
+            writer.finish().map_err(plot_error)?;
+            Ok(bytes)
+        }
+        Format::Svg => {
+            let mut text = String::new();
+            {
+                let root = SVGBackend::with_string(&mut text, (WIDTH, HEIGHT)).into_drawing_area();
+                chart.draw(&root, 1)?;
+                root.present().map_err(plot_error)?;
+            }
+            Ok(text.into_bytes())
+        }
+    }
+}
+
+/// Averages each `k × k` block of an RGB image `width` pixels wide (a box filter).
+fn downsample(rgb: &[u8], width: usize, k: usize) -> Vec<u8> {
+    let height = rgb.len() / (width * 3);
+    let (w, h) = (width / k, height / k);
+    let mut out = vec![0u8; w * h * 3];
+    let area = (k * k) as u32;
+    for y in 0..h {
+        for x in 0..w {
+            for c in 0..3 {
+                let mut sum = 0u32;
+                for dy in 0..k {
+                    let row = (y * k + dy) * width * 3;
+                    for dx in 0..k {
+                        sum += u32::from(rgb[row + (x * k + dx) * 3 + c]);
+                    }
+                }
+                out[(y * w + x) * 3 + c] = ((sum + area / 2) / area) as u8;
+            }
+        }
+    }
+    out
+}
+
+/// The bands to draw: a one-day horizon is widened to a segment from day 0 to day 1, so
+/// its values show as lines rather than an invisible point.
+fn widen_single_day(bands: &[[Band; SERIES.len()]]) -> std::borrow::Cow<'_, [[Band; SERIES.len()]]> {
+    match bands {
+        [only] => std::borrow::Cow::Owned(vec![*only, *only]),
+        _ => std::borrow::Cow::Borrowed(bands),
+    }
+}
+
+/// The Okabe–Ito palette (Okabe & Ito 2008, "Color Universal Design"), distinguishable
+/// with every common colour-vision deficiency; yellow last, as it is faint on white.
+pub const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),   // blue
+    RGBColor(213, 94, 0),    // vermillion
+    RGBColor(0, 158, 115),   // bluish green
+    RGBColor(204, 121, 167), // reddish purple
+    RGBColor(230, 159, 0),   // orange
+    RGBColor(86, 180, 233),  // sky blue
+    RGBColor(0, 0, 0),       // black
+    RGBColor(240, 228, 66),  // yellow
+];
+
+const TEXT: RGBColor = RGBColor(33, 33, 33);
+const MUTED: RGBColor = RGBColor(100, 100, 100);
+
+fn text_style(size: i32, color: &RGBColor) -> TextStyle<'static> {
+    (FONT, f64::from(size)).into_font().color(color)
+}
+
+/// Shortens `s` to at most `max` characters with an ellipsis in the middle.
+fn shorten(s: &str, max: usize) -> String {
+    let n = s.chars().count();
+    if n <= max {
+        return s.to_string();
+    }
+    let keep = max.saturating_sub(1);
+    let head: String = s.chars().take(keep / 2).collect();
+    let tail: String = s.chars().skip(n - (keep - keep / 2)).collect();
+    format!("{head}…{tail}")
+}
+
+/// The footer that traces a chart to its input: runs, seed, dates, program, file hash.
+fn provenance(runs: u32, seed: u64, start: crate::date::Date, days: u32, file: &str, sha256: &str) -> String {
+    format!(
+        "{} runs · seed {seed} · from {start} for {days} days · muster {} · {} (sha256 {})",
+        crate::output::thousands(f64::from(runs)),
+        env!("CARGO_PKG_VERSION"),
+        shorten(file, 60),
+        &sha256[..sha256.len().min(12)]
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn downsampling_averages_blocks() {
+        // A 2×2 image of one black and three white pixels becomes one light grey pixel.
+        let rgb = [0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 255];
+        assert_eq!(downsample(&rgb, 2, 2), vec![191, 191, 191]);
+    }
+
+    #[test]
+    fn shorten_keeps_both_ends() {
+        assert_eq!(shorten("short", 10), "short");
+        let s = shorten("/very/long/path/to/some/scenario/file.toml", 20);
+        assert_eq!(s.chars().count(), 20);
+        assert!(s.starts_with("/very/lo") && s.ends_with("file.toml"), "{s}");
+    }
+}

@@ -1,0 +1,318 @@
+//! Several scenarios side by side: `formation` bands on one date axis, and the new-army
+//! probability of each with its 95% interval.
+
+use std::fmt::Write as _;
+
+use plotters::coord::Shift;
+use plotters::element::Polygon;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::fan::nice_ceiling;
+use super::ticks::{TickedAxis, date_ticks};
+use super::{Drawable, Format, MUTED, PALETTE, PlotError, TEXT, plot_error, render, shorten, text_style};
+use crate::engine::SERIES;
+use crate::output::thousands;
+use crate::stats::{Band, Summary};
+
+/// One scenario in a comparison.
+pub struct ComparisonEntry<'a> {
+    /// Its summary.
+    pub summary: &'a Summary,
+    /// Its daily bands.
+    pub bands: &'a [[Band; SERIES.len()]],
+    /// The new army's size as a number (nominal mean if uncertain), without a goal `None`.
+    pub new_army: Option<f64>,
+}
+
+struct Comparison<'a, 'b>(&'b [ComparisonEntry<'a>]);
+
+/// Draws the comparison chart of two or more scenarios.
+///
+/// # Errors
+/// If drawing or encoding fails.
+pub fn comparison_chart(entries: &[ComparisonEntry<'_>], format: Format) -> Result<Vec<u8>, PlotError> {
+    render(&Comparison(entries), format)
+}
+
+const FORMATION: usize = 1;
+
+fn color(i: usize) -> RGBColor {
+    PALETTE[i % PALETTE.len()]
+}
+
+impl Drawable for Comparison<'_, '_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, k: i32) -> Result<(), PlotError> {
+        let entries = self.0;
+        let height = super::HEIGHT as i32 * k;
+        root.fill(&WHITE).map_err(plot_error)?;
+        let (header, rest) = root.split_vertically(130 * k);
+        let (body, footer) = rest.split_vertically(height - 170 * k);
+        let (left, right) = body.split_horizontally(1000 * k);
+
+        let title = "Scenario comparison: the surplus beyond holding the line";
+        header.draw(&Text::new(title, (40 * k, 14 * k), text_style(30 * k, &TEXT))).map_err(plot_error)?;
+        draw_legend(&header, entries, 40 * k, 72 * k, k)?;
+        let runs: Vec<String> = entries.iter().map(|e| thousands(f64::from(e.summary.runs))).collect();
+        let seeds: Vec<String> = entries.iter().map(|e| e.summary.seed.to_string()).collect();
+        let footer_text = format!(
+            "runs {} · seeds {} · muster {} · every scenario's file and sha256 are in comparison.csv",
+            dedup_join(&runs),
+            dedup_join(&seeds),
+            env!("CARGO_PKG_VERSION")
+        );
+        footer.draw(&Text::new(footer_text, (40 * k, 12 * k), text_style(15 * k, &MUTED))).map_err(plot_error)?;
+
+        draw_bands(&left, entries, k)?;
+        draw_probabilities(&right, entries, k)?;
+        Ok(())
+    }
+}
+
+/// "1" when all are "1", else "1, 2, 3".
+fn dedup_join(items: &[String]) -> String {
+    if items.windows(2).all(|w| w[0] == w[1]) { items.first().cloned().unwrap_or_default() } else { items.join(", ") }
+}
+
+/// Scenario names with their colours, wrapped onto a second row if needed.
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[ComparisonEntry<'_>],
+    x0: i32,
+    y0: i32,
+    k: i32,
+) -> Result<(), PlotError> {
+    let style = text_style(18 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
+    let right_edge = (super::WIDTH as i32 - 40) * k;
+    let (mut x, mut y) = (x0, y0);
+    for (i, e) in entries.iter().enumerate() {
+        let name = shorten(&e.summary.name, 40);
+        let (w, _) = area.estimate_text_size(&name, &style).map_err(plot_error)?;
+        if x + 44 * k + w as i32 > right_edge && x > x0 {
+            x = x0;
+            y += 30 * k;
+        }
+        area.draw(&Rectangle::new([(x, y - 4 * k), (x + 34 * k, y + 4 * k)], color(i).filled())).map_err(plot_error)?;
+        area.draw(&Text::new(name, (x + 44 * k, y), style.clone())).map_err(plot_error)?;
+        x += (44 + 36) * k + w as i32;
+    }
+    Ok(())
+}
+
+/// Formation medians and 90% bands of every scenario on one date axis.
+fn draw_bands<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[ComparisonEntry<'_>],
+    k: i32,
+) -> Result<(), PlotError> {
+    let origin = entries.iter().map(|e| e.summary.start).min().expect("a comparison has entries");
+    let offset = |e: &ComparisonEntry<'_>| e.summary.start.days_since(origin) as f64;
+    let last_day = entries.iter().map(|e| offset(e) + e.bands.len().max(2) as f64 - 1.0).fold(1.0, f64::max);
+    let sizes: Vec<Option<f64>> = entries.iter().map(|e| e.new_army).collect();
+    let common_goal = sizes.windows(2).all(|w| w[0] == w[1]).then(|| sizes[0]).flatten();
+    let highest = entries.iter().flat_map(|e| e.bands.iter().map(|b| b[FORMATION].p95)).fold(0.0, f64::max);
+    let y_max = nice_ceiling(highest.max(common_goal.unwrap_or(0.0)) * 1.06);
+    let width = |w: i32| (w * k) as u32;
+
+    let caption = "Formation: median and 90% of runs";
+    area.draw(&Text::new(caption, (16 * k, 12 * k), text_style(22 * k, &TEXT))).map_err(plot_error)?;
+    let ticks = date_ticks(origin, 0, last_day as i64);
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(56 * k)
+        .margin_bottom(6 * k)
+        .margin_left(16 * k)
+        .margin_right(150 * k)
+        .x_label_area_size(44 * k)
+        .y_label_area_size(120 * k)
+        .build_cartesian_2d(TickedAxis::new(0.0, last_day, ticks.iter().map(|t| t.day).collect()), 0f64..y_max)
+        .map_err(plot_error)?;
+    let label_of = |x: &f64| ticks.iter().find(|t| (t.day - x).abs() < 0.5).map_or(String::new(), |t| t.label.clone());
+    chart
+        .configure_mesh()
+        .x_label_formatter(&label_of)
+        .y_labels(8)
+        .y_label_formatter(&|y| thousands(*y))
+        .label_style(text_style(17 * k, &TEXT))
+        .set_all_tick_mark_size(5 * k)
+        .bold_line_style(BLACK.mix(0.09).stroke_width(width(1)))
+        .light_line_style(TRANSPARENT)
+        .axis_style(BLACK.mix(0.45).stroke_width(width(1)))
+        .draw()
+        .map_err(plot_error)?;
+    let widened: Vec<_> = entries.iter().map(|e| super::widen_single_day(e.bands)).collect();
+    for (i, (e, bands)) in entries.iter().zip(&widened).enumerate() {
+        let x0 = offset(e);
+        let upper = bands.iter().enumerate().map(|(d, b)| (x0 + d as f64, b[FORMATION].p95));
+        let lower = bands.iter().enumerate().rev().map(|(d, b)| (x0 + d as f64, b[FORMATION].p5));
+        let outline: Vec<(f64, f64)> = upper.chain(lower).collect();
+        chart.draw_series(std::iter::once(Polygon::new(outline, color(i).mix(0.13).filled()))).map_err(plot_error)?;
+    }
+    // Medians after every band, so no band covers a line.
+    for (i, (e, bands)) in entries.iter().zip(&widened).enumerate() {
+        let x0 = offset(e);
+        let median = bands.iter().enumerate().map(|(d, b)| (x0 + d as f64, b[FORMATION].p50));
+        chart.draw_series(LineSeries::new(median, color(i).stroke_width(width(3)))).map_err(plot_error)?;
+    }
+    if let Some(size) = common_goal {
+        let line = [(0.0, size), (last_day, size)];
+        chart
+            .draw_series(DashedLineSeries::new(line, 12 * k, 8 * k, BLACK.stroke_width(width(2))))
+            .map_err(plot_error)?;
+        let (x, y) = chart.backend_coord(&(last_day, size));
+        let (base_x, base_y) = area.get_base_pixel();
+        let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
+        let label = format!("new army {}", thousands(size));
+        area.draw(&Text::new(label, (x + 12 * k - base_x, y - base_y), style)).map_err(plot_error)?;
+    }
+    Ok(())
+}
+
+/// The new-army probability per scenario: a bar with its 95% Wilson interval.
+fn draw_probabilities<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    entries: &[ComparisonEntry<'_>],
+    k: i32,
+) -> Result<(), PlotError> {
+    let n = entries.len();
+    let goals: Vec<Option<String>> = entries
+        .iter()
+        .map(|e| e.summary.new_army.as_ref().map(|g| format!("≥ {} by {}", goal_size(e), g.by)))
+        .collect();
+    let common_goal = goals.windows(2).all(|w| w[0] == w[1]).then(|| goals[0].clone()).flatten();
+    let caption = match &common_goal {
+        Some(goal) => format!("P(formation {goal}), 95% CI"),
+        None => "P(new army by its deadline), 95% CI".to_string(),
+    };
+    area.draw(&Text::new(caption, (16 * k, 12 * k), text_style(22 * k, &TEXT))).map_err(plot_error)?;
+    // The first scenario at the top.
+    let row = |i: usize| (n - 1 - i) as f64;
+    let width = |w: i32| (w * k) as u32;
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(56 * k)
+        .margin_bottom(6 * k)
+        .margin_left(8 * k)
+        .margin_right(24 * k)
+        .x_label_area_size(44 * k)
+        .y_label_area_size(10 * k)
+        .build_cartesian_2d(
+            TickedAxis::new(0.0, 1.0, vec![0.0, 0.25, 0.5, 0.75, 1.0]),
+            TickedAxis::new(0.0, n as f64, (0..n).map(|i| row(i) + 0.5).collect()),
+        )
+        .map_err(plot_error)?;
+    chart
+        .configure_mesh()
+        .x_label_formatter(&|x| format!("{x:.2}"))
+        .y_label_formatter(&|_| String::new())
+        .label_style(text_style(17 * k, &TEXT))
+        .set_all_tick_mark_size(5 * k)
+        .bold_line_style(BLACK.mix(0.09).stroke_width(width(1)))
+        .light_line_style(TRANSPARENT)
+        .axis_style(BLACK.mix(0.45).stroke_width(width(1)))
+        .draw()
+        .map_err(plot_error)?;
+    let (base_x, base_y) = area.get_base_pixel();
+    for (i, e) in entries.iter().enumerate() {
+        let y = row(i);
+        // The name and the value sit above the bar, left-aligned, where nothing else is drawn.
+        let (x, py) = chart.backend_coord(&(0.0, y + 0.72));
+        let above = (x + 4 * k - base_x, py - 4 * k - base_y);
+        let style = text_style(16 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Bottom));
+        let name = shorten(&e.summary.name, 34);
+        let Some(goal) = &e.summary.new_army else {
+            area.draw(&Text::new(format!("{name}: no [goal]"), above, style)).map_err(plot_error)?;
+            continue;
+        };
+        let p = goal.probability;
+        let [lo, hi] = goal.probability_ci95;
+        let bar = Rectangle::new([(0.0, y + 0.22), (p, y + 0.72)], color(i).mix(0.8).filled());
+        chart.draw_series(std::iter::once(bar)).map_err(plot_error)?;
+        let whisker = BLACK.stroke_width(width(2));
+        chart
+            .draw_series([
+                PathElement::new(vec![(lo, y + 0.47), (hi, y + 0.47)], whisker),
+                PathElement::new(vec![(lo, y + 0.35), (lo, y + 0.59)], whisker),
+                PathElement::new(vec![(hi, y + 0.35), (hi, y + 0.59)], whisker),
+            ])
+            .map_err(plot_error)?;
+        let own_goal =
+            if common_goal.is_some() { String::new() } else { format!(" {}", goals[i].clone().unwrap_or_default()) };
+        let text = format!("{name}: {p:.3} [{lo:.3}, {hi:.3}]{own_goal}");
+        area.draw(&Text::new(text, above, style)).map_err(plot_error)?;
+    }
+    Ok(())
+}
+
+fn goal_size(e: &ComparisonEntry<'_>) -> String {
+    e.new_army.map_or_else(|| "?".into(), thousands)
+}
+
+/// A CSV field, quoted when it holds a comma, quote or line break.
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
+}
+
+/// `comparison.csv`: one row per scenario with the headline numbers.
+pub fn comparison_csv(entries: &[ComparisonEntry<'_>]) -> String {
+    let mut out = String::from(
+        "scenario,file,scenario_sha256,runs,seed,start,days,deployed_end_p50,formation_end_p5,formation_end_p50,formation_end_p95,\
+total_end_p50,casualties_total_p50,recruited_total_p50,new_army_size,new_army_by,new_army_probability,\
+new_army_probability_lo95,new_army_probability_hi95,day_reached_p50,date_reached_p50,cost_total_p50,currency\n",
+    );
+    for e in entries {
+        let s = e.summary;
+        let _ = write!(
+            out,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            csv_field(&s.name),
+            csv_field(&s.file),
+            s.scenario_sha256,
+            s.runs,
+            s.seed,
+            s.start,
+            s.days,
+            s.deployed_end.p50,
+            s.formation_end.p5,
+            s.formation_end.p50,
+            s.formation_end.p95,
+            s.total_end.p50,
+            s.casualties_total.p50,
+            s.recruited_total.p50
+        );
+        match &s.new_army {
+            Some(g) => {
+                let reached = g.day_reached.p50;
+                let _ = write!(
+                    out,
+                    ",{},{},{},{},{},{},{}",
+                    e.new_army.map_or(String::new(), |v| v.to_string()),
+                    g.by,
+                    g.probability,
+                    g.probability_ci95[0],
+                    g.probability_ci95[1],
+                    reached.map_or(String::new(), |d| d.to_string()),
+                    reached.map_or(String::new(), |d| s.start.add_days(d.round() as i64).to_string())
+                );
+            }
+            None => out.push_str(",,,,,,,"),
+        }
+        let _ = writeln!(
+            out,
+            ",{},{}",
+            s.cost_total.map_or(String::new(), |c| c.p50.to_string()),
+            csv_field(s.currency.as_deref().unwrap_or(""))
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_are_quoted_when_needed() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("Partial mobilization (300,000)"), "\"Partial mobilization (300,000)\"");
+        assert_eq!(csv_field("say \"no\""), "\"say \"\"no\"\"\"");
+    }
+}

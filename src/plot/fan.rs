@@ -1,0 +1,249 @@
+//! The fan chart of one scenario: `deployed` over `formation`, on a shared date axis.
+
+use plotters::coord::Shift;
+use plotters::element::Polygon;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::ticks::{Tick, TickedAxis, date_ticks};
+use super::{Drawable, Format, MUTED, PALETTE, PlotError, TEXT, plot_error, provenance, render, text_style};
+use crate::engine::SERIES;
+use crate::output::thousands;
+use crate::stats::{Band, Summary};
+
+/// What a fan chart shows.
+pub struct FanChart<'a> {
+    /// The scenario's summary (name, runs, seed, dates, the goal's answer).
+    pub summary: &'a Summary,
+    /// Bands of every series on every day, as from [`crate::stats::daily_bands`].
+    pub bands: &'a [[Band; SERIES.len()]],
+    /// The strength held before surplus counts: the reference line of `deployed`.
+    pub target: f64,
+    /// The new army's size: the reference line of `formation` (`None` without a goal).
+    pub new_army: Option<f64>,
+}
+
+/// Draws the fan chart: (1) `deployed` with its 50% and 90% bands, median and target
+/// line; (2) `formation` with bands, median, the new-army threshold, the deadline and the
+/// probability; title, legend and a footer that traces the chart to its input.
+///
+/// # Errors
+/// If drawing or encoding fails.
+pub fn fan_chart(chart: &FanChart<'_>, format: Format) -> Result<Vec<u8>, PlotError> {
+    render(chart, format)
+}
+
+const DEPLOYED: usize = 0;
+const FORMATION: usize = 1;
+const BAND_90: f64 = 0.16;
+const BAND_50: f64 = 0.34;
+
+/// One of the two panels.
+struct Panel {
+    caption: String,
+    series: usize,
+    color: RGBColor,
+    /// A horizontal dashed line and its label, written in the right margin.
+    reference: Option<(f64, String)>,
+    /// A vertical dotted line at a day and its label, written above the plot.
+    deadline: Option<(f64, String)>,
+    /// Whether to label the date axis (only the lower panel does).
+    dates: bool,
+}
+
+impl Drawable for FanChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, k: i32) -> Result<(), PlotError> {
+        let s = self.summary;
+        let height = super::HEIGHT as i32 * k;
+        root.fill(&WHITE).map_err(plot_error)?;
+        let (header, rest) = root.split_vertically(118 * k);
+        let (panels, footer) = rest.split_vertically(height - 158 * k);
+        let (top, bottom) = panels.split_vertically((height - 158 * k) / 2);
+
+        header.draw(&Text::new(s.name.clone(), (40 * k, 14 * k), text_style(32 * k, &TEXT))).map_err(plot_error)?;
+        if let Some(d) = &s.description {
+            let description = super::shorten(d, 150);
+            header.draw(&Text::new(description, (40 * k, 56 * k), text_style(18 * k, &MUTED))).map_err(plot_error)?;
+        }
+        draw_legend(&header, 40 * k, 92 * k, k)?;
+        let footer_text = provenance(s.runs, s.seed, s.start, s.days, &s.file, &s.scenario_sha256);
+        footer.draw(&Text::new(footer_text, (40 * k, 12 * k), text_style(15 * k, &MUTED))).map_err(plot_error)?;
+
+        let ticks = date_ticks(s.start, 0, i64::from(s.days) - 1);
+        let deployed = Panel {
+            caption: "Deployed: the fighting force, held at the target while strength allows".into(),
+            series: DEPLOYED,
+            color: PALETTE[0],
+            reference: Some((self.target, format!("target {}", thousands(self.target)))),
+            deadline: None,
+            dates: false,
+        };
+        let (caption, reference, deadline) = match (&s.new_army, self.new_army) {
+            (Some(goal), Some(size)) => (
+                format!(
+                    "Formation: the surplus beyond holding the line · P(≥ {} by {}) = {:.3} (95% CI {:.3}–{:.3})",
+                    thousands(size),
+                    goal.by,
+                    goal.probability,
+                    goal.probability_ci95[0],
+                    goal.probability_ci95[1]
+                ),
+                Some((size, format!("new army {}", thousands(size)))),
+                Some((goal.by.days_since(s.start) as f64, format!("by {}", goal.by))),
+            ),
+            _ => ("Formation: the surplus beyond holding the line (no [goal] set)".to_string(), None, None),
+        };
+        let formation = Panel { caption, series: FORMATION, color: PALETTE[1], reference, deadline, dates: true };
+        draw_panel(&top, self.bands, &ticks, &deployed, k)?;
+        draw_panel(&bottom, self.bands, &ticks, &formation, k)?;
+        Ok(())
+    }
+}
+
+/// The legend, drawn once above both panels in neutral grey, so it never covers data.
+fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, x0: i32, y: i32, k: i32) -> Result<(), PlotError> {
+    let grey = RGBColor(70, 70, 70);
+    let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
+    let mut x = x0;
+    let label = |x: &mut i32, text: &str| -> Result<(), PlotError> {
+        area.draw(&Text::new(text.to_string(), (*x, y), style.clone())).map_err(plot_error)?;
+        let (w, _) = area.estimate_text_size(text, &style).map_err(plot_error)?;
+        *x += w as i32 + 36 * k;
+        Ok(())
+    };
+    for (alpha, text) in [(BAND_90, "90% of runs (p5–p95)"), (BAND_50, "50% of runs (p25–p75)")] {
+        area.draw(&Rectangle::new([(x, y - 9 * k), (x + 34 * k, y + 9 * k)], grey.mix(alpha).filled()))
+            .map_err(plot_error)?;
+        x += 44 * k;
+        label(&mut x, text)?;
+    }
+    area.draw(&PathElement::new(vec![(x, y), (x + 34 * k, y)], grey.stroke_width(3 * k as u32))).map_err(plot_error)?;
+    x += 44 * k;
+    label(&mut x, "median")?;
+    for (from, to) in [(0, 10), (14, 24), (28, 34)] {
+        let dash = vec![(x + from * k, y), (x + to * k, y)];
+        area.draw(&PathElement::new(dash, BLACK.stroke_width(2 * k as u32))).map_err(plot_error)?;
+    }
+    x += 44 * k;
+    label(&mut x, "target / new army")?;
+    for dy in [-9, -3, 3] {
+        let dot = vec![(x + 4 * k, y + dy * k), (x + 4 * k, y + (dy + 3) * k)];
+        area.draw(&PathElement::new(dot, MUTED.stroke_width(2 * k as u32))).map_err(plot_error)?;
+    }
+    x += 16 * k;
+    label(&mut x, "deadline")?;
+    Ok(())
+}
+
+/// The smallest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k) at or above `x`:
+/// the top of a y axis, close enough to the data that bands are not squeezed.
+pub(super) fn nice_ceiling(x: f64) -> f64 {
+    if x <= 0.0 || !x.is_finite() {
+        return 1.0;
+    }
+    let magnitude = 10f64.powf(x.log10().floor());
+    [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|&v| v >= x * (1.0 - 1e-12))
+        .unwrap_or(10.0 * magnitude)
+}
+
+fn draw_panel<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    bands: &[[Band; SERIES.len()]],
+    ticks: &[Tick],
+    panel: &Panel,
+    k: i32,
+) -> Result<(), PlotError> {
+    let series = panel.series;
+    let widened = super::widen_single_day(bands);
+    let bands = &widened[..];
+    let last_day = (bands.len() - 1) as f64;
+    let highest = bands.iter().map(|b| b[series].p95).fold(0.0, f64::max);
+    let y_max = nice_ceiling(highest.max(panel.reference.as_ref().map_or(0.0, |r| r.0)) * 1.06);
+    let width = |w: i32| (w * k) as u32;
+
+    area.draw(&Text::new(panel.caption.clone(), (16 * k, 12 * k), text_style(22 * k, &TEXT))).map_err(plot_error)?;
+    let tick_days: Vec<f64> = ticks.iter().map(|t| t.day).collect();
+    let mut chart = ChartBuilder::on(area)
+        .margin_top(62 * k)
+        .margin_bottom(6 * k)
+        .margin_left(16 * k)
+        .margin_right(200 * k)
+        .x_label_area_size(if panel.dates { 44 * k } else { 4 * k })
+        .y_label_area_size(120 * k)
+        .build_cartesian_2d(TickedAxis::new(0.0, last_day, tick_days), 0f64..y_max)
+        .map_err(plot_error)?;
+    let label_of = |x: &f64| -> String {
+        if !panel.dates {
+            return String::new();
+        }
+        ticks.iter().find(|t| (t.day - x).abs() < 0.5).map_or(String::new(), |t| t.label.clone())
+    };
+    chart
+        .configure_mesh()
+        .x_label_formatter(&label_of)
+        .y_labels(6)
+        .y_label_formatter(&|y| thousands(*y))
+        .label_style(text_style(17 * k, &TEXT))
+        .set_all_tick_mark_size(5 * k)
+        .bold_line_style(BLACK.mix(0.09).stroke_width(width(1)))
+        .light_line_style(TRANSPARENT)
+        .axis_style(BLACK.mix(0.45).stroke_width(width(1)))
+        .draw()
+        .map_err(plot_error)?;
+
+    let day = |i: usize| i as f64;
+    let band = |lo: fn(&Band) -> f64, hi: fn(&Band) -> f64| -> Vec<(f64, f64)> {
+        let upper = bands.iter().enumerate().map(|(i, b)| (day(i), hi(&b[series])));
+        let lower = bands.iter().enumerate().rev().map(|(i, b)| (day(i), lo(&b[series])));
+        upper.chain(lower).collect()
+    };
+    let color = panel.color;
+    chart
+        .draw_series(std::iter::once(Polygon::new(band(|b| b.p5, |b| b.p95), color.mix(BAND_90).filled())))
+        .map_err(plot_error)?;
+    chart
+        .draw_series(std::iter::once(Polygon::new(band(|b| b.p25, |b| b.p75), color.mix(BAND_50).filled())))
+        .map_err(plot_error)?;
+    let median = bands.iter().enumerate().map(|(i, b)| (day(i), b[series].p50));
+    chart.draw_series(LineSeries::new(median, color.stroke_width(width(3)))).map_err(plot_error)?;
+
+    let (base_x, base_y) = area.get_base_pixel();
+    if let Some((value, label)) = &panel.reference {
+        let line = [(0.0, *value), (last_day, *value)];
+        chart
+            .draw_series(DashedLineSeries::new(line, 12 * k, 8 * k, BLACK.stroke_width(width(2))))
+            .map_err(plot_error)?;
+        let (x, y) = chart.backend_coord(&(last_day, *value));
+        let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(label.clone(), (x + 12 * k - base_x, y - base_y), style)).map_err(plot_error)?;
+    }
+    if let Some((deadline, label)) = &panel.deadline {
+        let line = [(*deadline, 0.0), (*deadline, y_max)];
+        chart
+            .draw_series(DashedLineSeries::new(line, 4 * k, 6 * k, MUTED.stroke_width(width(2))))
+            .map_err(plot_error)?;
+        let (x, y) = chart.backend_coord(&(*deadline, y_max));
+        let style = text_style(17 * k, &MUTED).pos(Pos::new(HPos::Center, VPos::Bottom));
+        area.draw(&Text::new(label.clone(), (x - base_x, y - 6 * k - base_y), style)).map_err(plot_error)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nice_ceilings() {
+        assert_eq!(nice_ceiling(0.0), 1.0);
+        assert_eq!(nice_ceiling(420_000.0 * 1.06), 500_000.0);
+        assert_eq!(nice_ceiling(1_060_000.0), 1_200_000.0);
+        assert_eq!(nice_ceiling(2_100_000.0), 2_500_000.0);
+        assert_eq!(nice_ceiling(9_000.0), 10_000.0);
+        assert_eq!(nice_ceiling(1.0), 1.0);
+        assert_eq!(nice_ceiling(31_800.0), 40_000.0);
+    }
+}

@@ -1,0 +1,154 @@
+//! Charts: they decode, have the promised size, are byte-identical for the same seed, and
+//! draw what they should for tiny and huge forces, short and long horizons, with and
+//! without a goal.
+
+use muster::engine;
+use muster::plot::{self, ComparisonEntry, FanChart, Format, HEIGHT, PALETTE, WIDTH};
+use muster::stats::{Summary, daily_bands};
+
+use crate::common::{check_file, scenario, simulate, temp_dir};
+
+/// Decodes a PNG into (width, height, RGB bytes).
+fn decode(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let mut reader = decoder.read_info().expect("a PNG header");
+    let mut pixels = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut pixels).expect("PNG data");
+    assert_eq!(info.color_type, png::ColorType::Rgb);
+    pixels.truncate(info.buffer_size());
+    (info.width, info.height, pixels)
+}
+
+fn has_color(rgb: &[u8], c: plotters::style::RGBColor) -> bool {
+    rgb.chunks_exact(3).any(|p| p == [c.0, c.1, c.2])
+}
+
+fn fan(text: &str, format: Format) -> Vec<u8> {
+    let sc = scenario(text);
+    let results = engine::simulate(&sc, None);
+    let summary = Summary::new(&sc, &results);
+    let bands = daily_bands(&results);
+    let chart = FanChart {
+        summary: &summary,
+        bands: &bands,
+        target: sc.nominal_target(),
+        new_army: sc.goal().map(|g| g.nominal_size()),
+    };
+    plot::fan_chart(&chart, format).expect("the chart draws")
+}
+
+const GROWING: &str = "[simulation]\nstart = 2024-01-01\ndays = 120\nruns = 100\n[force]\ninitial = 100000\n[attrition]\ndaily = 100\n[[recruitment]]\ndaily = 400\ntraining_days = 10\n[goal]\nnew_army = 20000\n";
+
+#[test]
+fn fan_png_decodes_at_its_size_and_draws_both_series() {
+    let (w, h, rgb) = decode(&fan(GROWING, Format::Png));
+    assert_eq!((w, h), (WIDTH, HEIGHT));
+    // The medians are drawn in the palette's first two colours (deployed, formation).
+    assert!(has_color(&rgb, PALETTE[0]), "no deployed median");
+    assert!(has_color(&rgb, PALETTE[1]), "no formation median");
+    // Text is drawn: anti-aliased glyphs leave many grey levels, a blank chart has none.
+    let greys = rgb.chunks_exact(3).filter(|p| p[0] == p[1] && p[1] == p[2] && p[0] > 40 && p[0] < 215).count();
+    assert!(greys > 2_000, "too little text or grid: {greys} grey pixels");
+}
+
+#[test]
+fn fan_png_is_byte_identical_for_the_same_seed() {
+    assert!(fan(GROWING, Format::Png) == fan(GROWING, Format::Png));
+    assert!(fan(GROWING, Format::Svg) == fan(GROWING, Format::Svg));
+    assert!(fan(GROWING, Format::Png) != fan(&GROWING.replace("runs = 100", "runs = 100\nseed = 2"), Format::Png));
+}
+
+#[test]
+fn fan_svg_is_vector_text() {
+    let svg = String::from_utf8(fan(&format!("name = \"Growing force\"\n{GROWING}"), Format::Svg)).expect("UTF-8");
+    assert!(svg.starts_with("<svg") && svg.contains(&format!("viewBox=\"0 0 {WIDTH} {HEIGHT}\"")));
+    for text in ["Growing force", "new army 20,000", "target 100,000", "P(≥ 20,000 by 2024-04-29)"] {
+        assert!(svg.contains(text), "SVG lacks {text:?}");
+    }
+}
+
+#[test]
+fn edge_cases_draw() {
+    let cases = [
+        (
+            "tiny force, 30 days",
+            "[simulation]\nstart = 2024-01-01\ndays = 30\nruns = 50\n[force]\ninitial = 10000\n[attrition]\ndaily = 20\n[[recruitment]]\ndaily = 40\n[goal]\nnew_army = 300\n",
+        ),
+        (
+            "huge force, 5 years",
+            "[simulation]\nstart = 2024-01-01\ndays = 1826\nruns = 30\n[force]\ninitial = 2000000\n[attrition]\ndaily = 1000\n[[recruitment]]\ndaily = 1200\n[goal]\nnew_army = 100000\n",
+        ),
+        (
+            "one day",
+            "[simulation]\nstart = 2024-01-01\ndays = 1\nruns = 5\n[force]\ninitial = 1000\n[goal]\nnew_army = 10\n",
+        ),
+        (
+            "no goal",
+            "[simulation]\nstart = 2024-01-01\ndays = 90\nruns = 20\n[force]\ninitial = 5000\n[attrition]\ndaily = 3\n",
+        ),
+        ("empty force", "[simulation]\nstart = 2024-01-01\ndays = 40\nruns = 5\n[force]\ninitial = 0\n"),
+        (
+            "a century",
+            "[simulation]\nstart = 2024-01-01\ndays = 36500\nruns = 2\n[force]\ninitial = 50000\n[[recruitment]]\ndaily = 1\n",
+        ),
+    ];
+    for (what, text) in cases {
+        let (w, h, rgb) = decode(&fan(text, Format::Png));
+        assert_eq!((w, h), (WIDTH, HEIGHT), "{what}");
+        assert!(has_color(&rgb, PALETTE[0]), "{what}: no deployed median");
+        let svg = fan(text, Format::Svg);
+        assert!(svg.starts_with(b"<svg"), "{what}");
+    }
+    // Without a goal the formation panel says so instead of giving a probability.
+    let svg = String::from_utf8(fan(cases[3].1, Format::Svg)).expect("UTF-8");
+    assert!(svg.contains("(no [goal] set)") && !svg.contains("P(≥"));
+}
+
+#[test]
+fn comparison_chart_and_csv() {
+    let texts = [GROWING.to_string(), format!("name = \"Slow\"\n{}", GROWING.replace("daily = 400", "daily = 150"))];
+    let scenarios: Vec<_> = texts.iter().map(|t| scenario(t)).collect();
+    let results: Vec<_> = scenarios.iter().map(|s| engine::simulate(s, None)).collect();
+    let summaries: Vec<_> = scenarios.iter().zip(&results).map(|(s, r)| Summary::new(s, r)).collect();
+    let bands: Vec<_> = results.iter().map(daily_bands).collect();
+    let entries: Vec<ComparisonEntry<'_>> = summaries
+        .iter()
+        .zip(&bands)
+        .zip(&scenarios)
+        .map(|((summary, bands), s)| ComparisonEntry { summary, bands, new_army: s.goal().map(|g| g.nominal_size()) })
+        .collect();
+    let (w, h, rgb) = decode(&plot::comparison_chart(&entries, Format::Png).expect("draws"));
+    assert_eq!((w, h), (WIDTH, HEIGHT));
+    assert!(has_color(&rgb, PALETTE[0]) && has_color(&rgb, PALETTE[1]), "each scenario has its colour");
+    let csv = plot::comparison_csv(&entries);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert!(lines[0].starts_with("scenario,file,scenario_sha256,runs,seed"));
+    assert!(lines[0].contains("new_army_probability,new_army_probability_lo95,new_army_probability_hi95"));
+    assert!(lines[2].starts_with("Slow,"));
+    assert_eq!(lines[1].split(',').count(), lines[0].split(',').count());
+}
+
+#[test]
+fn cli_writes_charts_in_the_chosen_format_or_none() {
+    let dir = temp_dir("charts-cli");
+    let a = check_file("pure-attrition.toml");
+    let b = check_file("wave-exact.toml");
+    let (a, b) = (a.to_str().expect("path"), b.to_str().expect("path"));
+    let o = simulate(&[a, b, "--runs", "20", "--out", "png", "--quiet"], &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    for f in ["pure-attrition/fan.png", "wave-exact/fan.png", "comparison.png", "comparison.csv"] {
+        assert!(dir.join("png").join(f).exists(), "{f}");
+    }
+    let o = simulate(&[a, b, "--runs", "20", "--out", "svg", "--format", "svg", "--quiet"], &dir);
+    assert_eq!(o.status.code(), Some(0));
+    for f in ["pure-attrition/fan.svg", "comparison.svg"] {
+        assert!(dir.join("svg").join(f).exists(), "{f}");
+    }
+    assert!(!dir.join("svg/pure-attrition/fan.png").exists());
+    let o = simulate(&[a, b, "--runs", "20", "--out", "none", "--no-plot", "--quiet"], &dir);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!dir.join("none/pure-attrition/fan.png").exists() && !dir.join("none/comparison.png").exists());
+    assert!(dir.join("none/comparison.csv").exists(), "the comparison table is not a chart");
+    assert_eq!(simulate(&[a, "--format", "gif"], &dir).status.code(), Some(2));
+}
