@@ -7,9 +7,16 @@
 mod special;
 
 use rand::Rng;
-use rand_distr::{Beta, Distribution, LogNormal, Normal, Pert, Triangular, Uniform};
 
-pub use special::{erfc, ln_gamma, regularized_incomplete_beta, standard_normal_cdf};
+pub use special::{
+    beta_quantile, erfc, ln_gamma, regularized_incomplete_beta, standard_normal_cdf, standard_normal_quantile,
+};
+
+/// A uniform draw on the open interval (0, 1): 53 random bits, centred in their cell, so
+/// quantile functions are never asked for 0 or 1.
+pub fn open_unit<R: Rng + ?Sized>(rng: &mut R) -> f64 {
+    ((rng.next_u64() >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+}
 
 /// The valid range of a scenario key; draws of unbounded distributions are truncated to it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -82,7 +89,8 @@ pub enum Form {
         /// Upper end.
         max: f64,
     },
-    /// Normal with this mean and standard deviation, truncated to the key's range.
+    /// Normal with this mean and standard deviation, truncated to the key's range (drawn by
+    /// inverting the truncated CDF, so no draw is rejected).
     Normal {
         /// Mean before truncation.
         mean: f64,
@@ -110,11 +118,6 @@ pub enum Form {
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error("{0}")]
 pub struct FormError(pub String);
-
-/// Draws of a truncated distribution that fall outside the range are redrawn this many
-/// times before the draw is clamped (reachable only for a mean at the edge of the range
-/// and a huge spread).
-const MAX_REDRAWS: usize = 1000;
 
 impl Uncertain {
     /// A fixed value; it must lie in the domain.
@@ -195,6 +198,13 @@ impl Uncertain {
         Ok(Self { form, domain })
     }
 
+    /// A known value, unchecked: for the defaults of MODEL.md, which are in range by
+    /// construction.
+    pub(crate) fn known(value: f64, domain: Domain) -> Self {
+        debug_assert!(domain.contains(value));
+        Self { form: Form::Fixed(value), domain }
+    }
+
     /// The form, for inspection.
     pub fn form(&self) -> Form {
         self.form
@@ -218,58 +228,71 @@ impl Uncertain {
         }
     }
 
-    /// Draws one value (once per run for an uncertain input).
+    /// Draws one value (once per run for an uncertain input): the quantile of a uniform
+    /// draw on (0, 1).
     pub fn draw<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
-        match self.form {
+        if self.is_fixed() { self.nominal_mean() } else { self.quantile(open_unit(rng)) }
+    }
+
+    /// The quantile function (inverse CDF) at `u` in (0, 1), after truncation to the
+    /// domain, so that `quantile(U)` for a uniform U has this distribution. Uniform and
+    /// triangular in closed form; PERT and Beta by inverting I_x(α, β)
+    /// ([`beta_quantile`]); normal and lognormal through Φ⁻¹
+    /// ([`standard_normal_quantile`]), with truncation as Φ⁻¹(Φ(a) + u(Φ(b) − Φ(a))).
+    pub fn quantile(&self, u: f64) -> f64 {
+        let u = u.clamp(0.0, 1.0);
+        let x = match self.form {
             Form::Fixed(v) => v,
-            Form::Uniform { min, max } => {
-                if min == max {
-                    min
-                } else {
-                    Uniform::new_inclusive(min, max).map_or(min, |d| d.sample(rng))
-                }
-            }
+            Form::Uniform { min, max } => min + u * (max - min),
             Form::Triangular { min, mode, max } => {
-                if min == max {
-                    min
+                if max == min {
+                    return min;
+                }
+                let range = max - min;
+                if u * range < mode - min {
+                    min + (u * range * (mode - min)).sqrt()
                 } else {
-                    Triangular::new(min, max, mode).map_or(mode, |d| d.sample(rng))
+                    max - ((1.0 - u) * range * (max - mode)).sqrt()
                 }
             }
             Form::Pert { min, mode, max } => {
-                if min == max {
-                    min
-                } else {
-                    Pert::new(min, max).with_mode(mode).map_or(mode, |d| d.sample(rng))
+                if max == min {
+                    return min;
                 }
+                let range = max - min;
+                let alpha = 1.0 + 4.0 * (mode - min) / range;
+                let beta = 1.0 + 4.0 * (max - mode) / range;
+                min + range * beta_quantile(u, alpha, beta)
             }
-            Form::Normal { mean, sd } => match Normal::new(mean, sd) {
-                Ok(d) => self.truncated(rng, |r| d.sample(r)),
-                Err(_) => mean,
-            },
+            Form::Normal { mean, sd } => {
+                if sd == 0.0 {
+                    return mean;
+                }
+                let (lo, hi) = self.bounds();
+                let (p_lo, p_hi) = (standard_normal_cdf((lo - mean) / sd), standard_normal_cdf((hi - mean) / sd));
+                mean + sd * standard_normal_quantile(p_lo + u * (p_hi - p_lo))
+            }
             Form::LogNormal { mean, sd } => {
                 let (mu, sigma) = lognormal_parameters(mean, sd);
-                match LogNormal::new(mu, sigma) {
-                    Ok(d) => self.truncated(rng, |r| d.sample(r)),
-                    Err(_) => mean,
+                if sigma == 0.0 {
+                    return mean;
                 }
+                let (_, hi) = self.bounds();
+                let p_hi = if hi.is_finite() { standard_normal_cdf((hi.ln() - mu) / sigma) } else { 1.0 };
+                (mu + sigma * standard_normal_quantile(u * p_hi)).exp()
             }
-            Form::Beta { alpha, beta } => Beta::new(alpha, beta).map_or(alpha / (alpha + beta), |d| d.sample(rng)),
-        }
+            Form::Beta { alpha, beta } => beta_quantile(u, alpha, beta),
+        };
+        let (lo, hi) = self.bounds();
+        let x = x.clamp(lo, hi);
+        if self.domain == Domain::Positive { x.max(f64::MIN_POSITIVE) } else { x }
     }
 
-    fn truncated<R: Rng + ?Sized>(&self, rng: &mut R, mut sample: impl FnMut(&mut R) -> f64) -> f64 {
-        let mut x = sample(rng);
-        for _ in 0..MAX_REDRAWS {
-            if self.domain.contains(x) {
-                return x;
-            }
-            x = sample(rng);
-        }
+    /// The domain's range as numbers.
+    fn bounds(&self) -> (f64, f64) {
         match self.domain {
-            Domain::Fraction => x.clamp(0.0, 1.0),
-            Domain::NonNegative => x.max(0.0),
-            Domain::Positive => x.max(f64::MIN_POSITIVE),
+            Domain::Fraction => (0.0, 1.0),
+            Domain::NonNegative | Domain::Positive => (0.0, f64::INFINITY),
         }
     }
 

@@ -13,8 +13,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use rayon::prelude::*;
 
 use crate::delay::DelayKernel;
-use crate::scenario::{AttritionRate, Intake, Scenario};
-use sampling::{Stream, StreamRng, binomial, count};
+use crate::inputs::Design;
+use crate::scenario::{AttritionRate, InputId, Intake, Scenario};
+use sampling::{StreamRng, binomial, count, named_stream};
 
 /// The series recorded each day, in this order.
 pub const SERIES: [&str; 5] = ["deployed", "formation", "total", "casualties", "recruited"];
@@ -116,14 +117,29 @@ impl Results {
 /// Simulates every run of `scenario`, in parallel. `progress`, if given, is incremented
 /// once per finished run.
 pub fn simulate(scenario: &Scenario, progress: Option<&AtomicU64>) -> Results {
+    let runs = 0..u64::from(scenario.runs);
+    let design = Design::new(scenario, runs.clone());
+    simulate_runs(scenario, runs, &|run| design.values(run), progress)
+}
+
+/// Simulates runs `runs` of `scenario` in parallel, each with the input values `values`
+/// gives for its index; the results hold the runs in order.
+pub fn simulate_runs(
+    scenario: &Scenario,
+    runs: std::ops::Range<u64>,
+    values: &(dyn Fn(u64) -> Vec<f64> + Sync),
+    progress: Option<&AtomicU64>,
+) -> Results {
     let days = scenario.days as usize;
     let per_run = days * SERIES.len();
-    let mut daily = vec![0u64; scenario.runs as usize * per_run];
+    let count = (runs.end - runs.start) as usize;
+    let mut daily = vec![0u64; count * per_run];
     let outcomes = daily
         .par_chunks_mut(per_run)
         .enumerate()
-        .map(|(run, slot)| {
-            let outcome = simulate_run(scenario, run as u64, |day, l| {
+        .map(|(i, slot)| {
+            let run = runs.start + i as u64;
+            let outcome = simulate_run_with(scenario, run, &values(run), |day, l| {
                 let at = day as usize * SERIES.len();
                 slot[at..at + SERIES.len()].copy_from_slice(&[
                     l.deployed,
@@ -139,7 +155,7 @@ pub fn simulate(scenario: &Scenario, progress: Option<&AtomicU64>) -> Results {
             outcome
         })
         .collect();
-    Results { days: scenario.days, runs: scenario.runs, daily, outcomes }
+    Results { days: scenario.days, runs: count as u32, daily, outcomes }
 }
 
 /// A rate schedule with its values drawn for one run, read day by day in order.
@@ -150,8 +166,8 @@ struct StepRate {
 }
 
 impl StepRate {
-    fn draw(schedule: &crate::scenario::Schedule, rng: &mut StreamRng) -> Self {
-        let steps = schedule.steps.iter().map(|(day, v)| (*day, v.draw(rng).min(MAX_COUNT))).collect();
+    fn new(schedule: &crate::scenario::Schedule, values: &[f64]) -> Self {
+        let steps = schedule.steps.iter().map(|(day, id)| (*day, values[id.index()])).collect();
         Self { steps, next: 0, current: 0.0 }
     }
 
@@ -180,10 +196,12 @@ struct Pipeline<'s> {
     /// Per day: arrivals and renewals whose term starts that day (only with a term).
     arrived: Vec<u64>,
     renewed: Vec<u64>,
+    /// The flow's daily noise.
+    rng: StreamRng,
 }
 
 impl<'s> Pipeline<'s> {
-    fn new(training: &'s DelayKernel, term_days: Option<u32>, renewal: f64, days: usize) -> Self {
+    fn new(training: &'s DelayKernel, term_days: Option<u32>, renewal: f64, days: usize, rng: StreamRng) -> Self {
         let term_len = if term_days.is_some() { days } else { 0 };
         Self {
             training,
@@ -192,6 +210,7 @@ impl<'s> Pipeline<'s> {
             renewal,
             arrived: vec![0; term_len],
             renewed: vec![0; term_len],
+            rng,
         }
     }
 
@@ -229,64 +248,77 @@ fn whole(x: f64) -> u64 {
 /// left out. That is exact when the cohort is the whole force and unbiased otherwise; a
 /// binomial draw on top of S would add noise twice and, clamped to strength, bias
 /// expiries down.
-pub fn simulate_run(scenario: &Scenario, run: u64, mut record: impl FnMut(u32, &Ledger)) -> RunOutcome {
+pub fn simulate_run(scenario: &Scenario, run: u64, record: impl FnMut(u32, &Ledger)) -> RunOutcome {
+    let design = Design::new(scenario, 0..u64::from(scenario.runs).max(run + 1));
+    simulate_run_with(scenario, run, &design.values(run), record)
+}
+
+/// Runs one run with the given input values (one per [`Scenario::inputs`], as from
+/// [`Design::values`]), calling `record(day, ledger)` at the end of every day.
+pub fn simulate_run_with(
+    scenario: &Scenario,
+    run: u64,
+    values: &[f64],
+    mut record: impl FnMut(u32, &Ledger),
+) -> RunOutcome {
     let s = scenario;
     let days = s.days as usize;
-    let mut inputs = sampling::stream(s.seed, run, Stream::Inputs);
-    let mut rng = sampling::stream(s.seed, run, Stream::Noise);
+    let value = |id: InputId| values[id.index()];
+    // Each flow draws its daily noise from a stream of its own (see `named_stream`).
+    let noise = |flow: &str| named_stream(s.seed, run, &format!("noise:{flow}"));
 
-    // Uncertain inputs, drawn once, always in the same order.
-    let initial = whole(s.force.initial.draw(&mut inputs));
-    let target = s.force.target.as_ref().map_or(initial, |t| whole(t.draw(&mut inputs)));
+    let initial = whole(value(s.force.initial));
+    let target = s.force.target.map_or(initial, |t| whole(value(t)));
     let mut attrition = s.attrition.as_ref().map(|a| {
         let rate = match &a.rate {
-            AttritionRate::Daily(sch) | AttritionRate::Per1000(sch) => StepRate::draw(sch, &mut inputs),
+            AttritionRate::Daily(sch) | AttritionRate::Per1000(sch) => StepRate::new(sch, values),
         };
-        let dispersion = a.dispersion.as_ref().map(|k| k.draw(&mut inputs));
-        let mut split = [0.0; 3];
-        for (x, u) in split.iter_mut().zip(&a.split) {
-            *x = u.draw(&mut inputs);
-        }
+        let dispersion = a.dispersion.map(value);
+        let mut split = a.split.map(value);
         let total: f64 = split.iter().sum();
         if total > 0.0 {
             split.iter_mut().for_each(|x| *x /= total);
         } else {
             split = [1.0, 0.0, 0.0];
         }
-        let return_to_duty = a.return_to_duty.draw(&mut inputs);
-        (rate, matches!(a.rate, AttritionRate::Per1000(_)), dispersion, split, return_to_duty, &a.recovery)
+        let per_1000 = matches!(a.rate, AttritionRate::Per1000(_));
+        (rate, per_1000, dispersion, split, value(a.return_to_duty), &a.recovery, noise("attrition"))
     });
-    let loss_daily: Vec<f64> =
-        s.losses.iter().map(|l| 1.0 - (1.0 - l.annual_rate.draw(&mut inputs)).powf(1.0 / DAYS_PER_YEAR)).collect();
+    let mut losses: Vec<(f64, StreamRng)> = s
+        .losses
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (1.0 - (1.0 - value(l.annual_rate)).powf(1.0 / DAYS_PER_YEAR), noise(&format!("loss[{i}]"))))
+        .collect();
     let mut streams: Vec<(IntakeDraw, f64, Pipeline<'_>)> = s
         .recruitment
         .iter()
-        .map(|r| {
+        .enumerate()
+        .map(|(i, r)| {
             let intake = match &r.intake {
-                Intake::Rate { daily, dispersion } => IntakeDraw::Rate {
-                    daily: StepRate::draw(daily, &mut inputs),
-                    dispersion: dispersion.as_ref().map(|k| k.draw(&mut inputs)),
-                },
+                Intake::Rate { daily, dispersion } => {
+                    IntakeDraw::Rate { daily: StepRate::new(daily, values), dispersion: dispersion.map(value) }
+                }
                 Intake::Pool { size, uptake } => {
-                    IntakeDraw::Pool { remaining: whole(size.draw(&mut inputs)), uptake: uptake.draw(&mut inputs) }
+                    IntakeDraw::Pool { remaining: whole(value(*size)), uptake: value(*uptake) }
                 }
             };
-            let renewal = r.renewal.draw(&mut inputs);
-            let bonus = r.signing_bonus.as_ref().map_or(0.0, |b| b.draw(&mut inputs));
-            (intake, bonus, Pipeline::new(&r.training, r.term_days, renewal, days))
+            let bonus = r.signing_bonus.map_or(0.0, value);
+            let rng = noise(&format!("recruitment[{i}]"));
+            (intake, bonus, Pipeline::new(&r.training, r.term_days, value(r.renewal), days, rng))
         })
         .collect();
     let mut waves: Vec<(u64, f64, Pipeline<'_>)> = s
         .mobilization
         .iter()
-        .map(|m| {
-            let size = whole(m.size.draw(&mut inputs));
-            let compliance = m.compliance.draw(&mut inputs);
-            (size, compliance, Pipeline::new(&m.training, m.term_days, 0.0, days))
+        .enumerate()
+        .map(|(i, m)| {
+            let rng = noise(&format!("mobilization[{i}]"));
+            (whole(value(m.size)), value(m.compliance), Pipeline::new(&m.training, m.term_days, 0.0, days, rng))
         })
         .collect();
-    let daily_pay = s.cost.as_ref().map_or(0.0, |c| c.monthly_pay.draw(&mut inputs) / DAYS_PER_MONTH);
-    let new_army = s.goal.as_ref().map(|g| g.new_army.draw(&mut inputs));
+    let daily_pay = s.cost.as_ref().map_or(0.0, |c| value(c.monthly_pay) / DAYS_PER_MONTH);
+    let new_army = s.goal.as_ref().map(|g| value(g.new_army));
 
     let mut l = Ledger { strength: initial, initial, ..Ledger::default() };
     let mut recovery_due = vec![0u64; days];
@@ -302,9 +334,9 @@ pub fn simulate_run(scenario: &Scenario, run: u64, mut record: impl FnMut(u32, &
                 continue;
             }
             let n = match intake {
-                IntakeDraw::Rate { daily, dispersion } => count(&mut rng, daily.at(t as i64), *dispersion),
+                IntakeDraw::Rate { daily, dispersion } => count(&mut pipe.rng, daily.at(t as i64), *dispersion),
                 IntakeDraw::Pool { remaining, uptake } => {
-                    let n = binomial(&mut rng, *remaining, *uptake);
+                    let n = binomial(&mut pipe.rng, *remaining, *uptake);
                     *remaining -= n;
                     n
                 }
@@ -322,7 +354,7 @@ pub fn simulate_run(scenario: &Scenario, run: u64, mut record: impl FnMut(u32, &
             // Spread evenly: day i of c calls floor(S(i+1)/c) − floor(S·i/c).
             let (i, c, size) = ((t - first) as u128, u128::from(m.callup_days), u128::from(*size));
             let called = (size * (i + 1) / c - size * i / c) as u64;
-            let reported = binomial(&mut rng, called, *compliance);
+            let reported = binomial(&mut pipe.rng, called, *compliance);
             l.recruited += reported;
             l.training += reported;
             pipe.enrol(t, reported);
@@ -346,16 +378,16 @@ pub fn simulate_run(scenario: &Scenario, run: u64, mut record: impl FnMut(u32, &
 
         // 3. Combat casualties, from deployed only.
         let mut lost_today = 0;
-        if let Some((rate, per_1000, dispersion, split, return_to_duty, recovery)) = attrition.as_mut() {
+        if let Some((rate, per_1000, dispersion, split, return_to_duty, recovery, rng)) = attrition.as_mut() {
             let deployed = l.strength.min(target);
             let r = rate.at(t as i64);
             let mean = if *per_1000 { r * deployed as f64 / 1000.0 } else { r };
-            let casualties = count(&mut rng, mean, *dispersion).min(deployed);
-            let killed = binomial(&mut rng, casualties, split[0]);
+            let casualties = count(rng, mean, *dispersion).min(deployed);
+            let killed = binomial(rng, casualties, split[0]);
             let rest = split[1] + split[2];
-            let wounded = if rest > 0.0 { binomial(&mut rng, casualties - killed, split[1] / rest) } else { 0 };
+            let wounded = if rest > 0.0 { binomial(rng, casualties - killed, split[1] / rest) } else { 0 };
             let missing = casualties - killed - wounded;
-            let returning = binomial(&mut rng, wounded, *return_to_duty);
+            let returning = binomial(rng, wounded, *return_to_duty);
             recovery.spread(returning, |delay, c| {
                 if let Some(slot) = recovery_due.get_mut(t + delay as usize) {
                     *slot += c;
@@ -370,8 +402,8 @@ pub fn simulate_run(scenario: &Scenario, run: u64, mut record: impl FnMut(u32, &
         }
 
         // 4. Non-combat losses, from strength.
-        for &p in &loss_daily {
-            let n = binomial(&mut rng, l.strength, p);
+        for (p, rng) in &mut losses {
+            let n = binomial(rng, l.strength, *p);
             l.non_combat += n;
             l.strength -= n;
             lost_today += n;
@@ -395,7 +427,7 @@ pub fn simulate_run(scenario: &Scenario, run: u64, mut record: impl FnMut(u32, &
             let survive_renewed = (log_survival[t] - log_survival[a]).exp();
             let survivors = (surviving(pipe.arrived[a], survive_arrived) + surviving(pipe.renewed[a], survive_renewed))
                 .min(l.strength);
-            let renewing = binomial(&mut rng, survivors, pipe.renewal);
+            let renewing = binomial(&mut pipe.rng, survivors, pipe.renewal);
             let leaving = survivors - renewing;
             pipe.renewed[t] += renewing;
             l.expired += leaving;

@@ -27,6 +27,7 @@ pub mod date;
 pub mod delay;
 pub mod distribution;
 pub mod engine;
+pub mod inputs;
 pub mod output;
 pub mod plot;
 pub mod scenario;

@@ -17,6 +17,48 @@ use crate::date::Date;
 use crate::delay::DelayKernel;
 use crate::distribution::Uncertain;
 
+/// A number of the scenario that is drawn per run (fixed or uncertain), with its key path
+/// such as `recruitment[0].daily` or `attrition.daily[1]` (a schedule's second step).
+#[derive(Clone, Debug)]
+pub struct Input {
+    pub(crate) key: String,
+    pub(crate) value: Uncertain,
+}
+
+impl Input {
+    /// The key path.
+    pub fn key(&self) -> &str {
+        &self.key
+    }
+    /// The value as written.
+    pub fn value(&self) -> &Uncertain {
+        &self.value
+    }
+}
+
+/// The index of an [`Input`] in [`Scenario::inputs`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InputId(pub(crate) usize);
+
+impl InputId {
+    /// The index into [`Scenario::inputs`].
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// How the quantiles of uncertain inputs are chosen (`[simulation] sampling`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sampling {
+    /// Independent uniform draws per run (`"random"`, the default).
+    #[default]
+    Random,
+    /// Latin hypercube over each batch of runs (`"lhs"`).
+    #[serde(rename = "lhs")]
+    LatinHypercube,
+}
+
 /// Command-line values that replace the file's (`--runs`, `--seed`, `--days`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Overrides {
@@ -47,6 +89,11 @@ pub struct Scenario {
     pub(crate) mobilization: Vec<Mobilization>,
     pub(crate) cost: Option<Cost>,
     pub(crate) goal: Option<Goal>,
+    /// Every per-run number, in file order.
+    pub(crate) inputs: Vec<Input>,
+    pub(crate) sampling: Sampling,
+    /// The `[[correlation]]`s, as a Gaussian copula.
+    pub(crate) copula: Option<crate::inputs::Copula>,
 }
 
 impl Scenario {
@@ -96,7 +143,7 @@ impl Scenario {
     /// The strength held before surplus counts, as a single number for charts: the value,
     /// or the nominal mean of an uncertain target (of `initial` when no target is given).
     pub fn nominal_target(&self) -> f64 {
-        self.force.target.as_ref().unwrap_or(&self.force.initial).nominal_mean()
+        self.inputs[self.force.target.unwrap_or(self.force.initial).0].value.nominal_mean()
     }
     /// Day 0.
     pub fn start(&self) -> Date {
@@ -118,6 +165,22 @@ impl Scenario {
     pub fn goal(&self) -> Option<&Goal> {
         self.goal.as_ref()
     }
+    /// Every per-run number with its key path, in file order; [`InputId`]s index it.
+    pub fn inputs(&self) -> &[Input] {
+        &self.inputs
+    }
+    /// The input with this key path.
+    pub fn find_input(&self, key: &str) -> Option<InputId> {
+        self.inputs.iter().position(|i| i.key == key).map(InputId)
+    }
+    /// The inputs that are uncertain (drawn from a distribution).
+    pub fn uncertain_inputs(&self) -> Vec<InputId> {
+        (0..self.inputs.len()).filter(|&i| !self.inputs[i].value.is_fixed()).map(InputId).collect()
+    }
+    /// How uncertain inputs are sampled.
+    pub fn sampling(&self) -> Sampling {
+        self.sampling
+    }
     /// The pay and bonus costs, if any.
     pub fn cost(&self) -> Option<&Cost> {
         self.cost.as_ref()
@@ -127,16 +190,16 @@ impl Scenario {
 /// `[force]`.
 #[derive(Clone, Debug)]
 pub struct Force {
-    pub(crate) initial: Uncertain,
+    pub(crate) initial: InputId,
     /// `None`: the target is each run's drawn `initial`.
-    pub(crate) target: Option<Uncertain>,
+    pub(crate) target: Option<InputId>,
 }
 
 /// A rate as a step function of the day index; 0 before the first step.
 #[derive(Clone, Debug)]
 pub struct Schedule {
     /// (first day the value applies, relative to the start; may be negative, value).
-    pub(crate) steps: Vec<(i64, Uncertain)>,
+    pub(crate) steps: Vec<(i64, InputId)>,
 }
 
 /// How combat casualties are driven.
@@ -153,11 +216,11 @@ pub enum AttritionRate {
 pub struct Attrition {
     pub(crate) rate: AttritionRate,
     /// Negative binomial shape k; `None` is Poisson.
-    pub(crate) dispersion: Option<Uncertain>,
+    pub(crate) dispersion: Option<InputId>,
     /// Shares killed, wounded and missing; their nominal values sum to 1, and each run's
     /// draws are normalised to sum to 1.
-    pub(crate) split: [Uncertain; 3],
-    pub(crate) return_to_duty: Uncertain,
+    pub(crate) split: [InputId; 3],
+    pub(crate) return_to_duty: InputId,
     /// Recovery delay, at least one day.
     pub(crate) recovery: DelayKernel,
 }
@@ -167,7 +230,7 @@ pub struct Attrition {
 pub struct Loss {
     pub(crate) name: String,
     /// Fraction of the force lost over 365 days.
-    pub(crate) annual_rate: Uncertain,
+    pub(crate) annual_rate: InputId,
 }
 
 /// How a recruitment stream signs people up.
@@ -178,14 +241,14 @@ pub enum Intake {
         /// Mean sign-ups a day.
         daily: Schedule,
         /// Negative binomial shape k; `None` is Poisson.
-        dispersion: Option<Uncertain>,
+        dispersion: Option<InputId>,
     },
     /// A finite pool of which a fraction `uptake` of what is left signs each day.
     Pool {
         /// People in the pool at the start.
-        size: Uncertain,
+        size: InputId,
         /// Fraction of what is left that signs each day.
-        uptake: Uncertain,
+        uptake: InputId,
     },
 }
 
@@ -200,8 +263,8 @@ pub struct Recruitment {
     pub(crate) last_day: u32,
     pub(crate) training: DelayKernel,
     pub(crate) term_days: Option<u32>,
-    pub(crate) renewal: Uncertain,
-    pub(crate) signing_bonus: Option<Uncertain>,
+    pub(crate) renewal: InputId,
+    pub(crate) signing_bonus: Option<InputId>,
 }
 
 /// `[[mobilization]]`.
@@ -209,9 +272,9 @@ pub struct Recruitment {
 pub struct Mobilization {
     pub(crate) name: String,
     pub(crate) day: u32,
-    pub(crate) size: Uncertain,
+    pub(crate) size: InputId,
     pub(crate) callup_days: u32,
-    pub(crate) compliance: Uncertain,
+    pub(crate) compliance: InputId,
     pub(crate) training: DelayKernel,
     pub(crate) term_days: Option<u32>,
 }
@@ -219,7 +282,7 @@ pub struct Mobilization {
 /// `[cost]`.
 #[derive(Clone, Debug)]
 pub struct Cost {
-    pub(crate) monthly_pay: Uncertain,
+    pub(crate) monthly_pay: InputId,
     pub(crate) currency: String,
 }
 
@@ -233,19 +296,21 @@ impl Cost {
 /// `[goal]`.
 #[derive(Clone, Debug)]
 pub struct Goal {
-    pub(crate) new_army: Uncertain,
+    pub(crate) new_army: InputId,
+    /// The size as written, for outputs.
+    pub(crate) size: Uncertain,
     pub(crate) by: Date,
     pub(crate) by_day: u32,
 }
 
 impl Goal {
-    /// The surplus that resources one new army.
+    /// The surplus that resources one new army, as written.
     pub fn new_army(&self) -> &Uncertain {
-        &self.new_army
+        &self.size
     }
     /// The size as one number for charts: the value, or an uncertain size's nominal mean.
     pub fn nominal_size(&self) -> f64 {
-        self.new_army.nominal_mean()
+        self.size.nominal_mean()
     }
     /// The deadline.
     pub fn by(&self) -> Date {

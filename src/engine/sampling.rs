@@ -8,15 +8,6 @@ use rand_distr::{Binomial, Distribution, Gamma, Poisson};
 /// what `StdRng` or `SmallRng` mean.
 pub type StreamRng = Xoshiro256PlusPlus;
 
-/// What a stream is used for; each run has one stream of each kind.
-#[derive(Clone, Copy, Debug)]
-pub enum Stream {
-    /// Uncertain inputs, drawn once at the start of a run.
-    Inputs = 0,
-    /// Daily noise: counts, splits, hazards.
-    Noise = 1,
-}
-
 /// SplitMix64's finaliser (Steele, Lea & Flood 2014): a bijective 64-bit mixer.
 pub fn mix64(mut z: u64) -> u64 {
     z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
@@ -25,10 +16,17 @@ pub fn mix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The random stream of one run: it depends only on the master seed, the run's index and
-/// the stream's purpose, never on the thread that runs it.
-pub fn stream(seed: u64, run: u64, purpose: Stream) -> StreamRng {
-    StreamRng::seed_from_u64(mix64(seed ^ mix64(run.wrapping_mul(4).wrapping_add(purpose as u64))))
+/// FNV-1a, 64 bits (Fowler, Noll & Vo): a stable hash of a stream's name.
+fn fnv1a(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// The random stream named `name` in run `run`: it depends only on the master seed, the
+/// run's index and the name (an input's key path, or a flow's), never on the thread that
+/// runs it, nor on what else the scenario holds. So scenarios run with one seed share the
+/// streams of whatever they have in common (common random numbers).
+pub fn named_stream(seed: u64, run: u64, name: &str) -> StreamRng {
+    StreamRng::seed_from_u64(mix64(seed ^ mix64(run ^ mix64(fnv1a(name)))))
 }
 
 /// Largest Poisson mean sampled (10¹⁵): above every count the engine can hold, and below
@@ -84,7 +82,7 @@ mod tests {
         // mean 600, k = 15: variance = 600 + 600²/15 = 24,600. With 100,000 draws the
         // sample variance has a relative standard error of about √(2/n)·√(kurtosis term)
         // ≈ 1%; a 5% tolerance cannot flake yet catches a wrong scale (k·mean or mean/k²).
-        let mut rng = stream(1, 0, Stream::Noise);
+        let mut rng = named_stream(1, 0, "noise");
         let draws: Vec<u64> = (0..100_000).map(|_| count(&mut rng, 600.0, Some(15.0))).collect();
         let (mean, var) = moments(&draws);
         assert!((mean / 600.0 - 1.0).abs() < 0.01, "mean {mean}");
@@ -93,7 +91,7 @@ mod tests {
 
     #[test]
     fn poisson_variance_equals_mean() {
-        let mut rng = stream(2, 0, Stream::Noise);
+        let mut rng = named_stream(2, 0, "noise");
         let draws: Vec<u64> = (0..100_000).map(|_| count(&mut rng, 600.0, None)).collect();
         let (mean, var) = moments(&draws);
         assert!((mean / 600.0 - 1.0).abs() < 0.005, "mean {mean}");
@@ -101,18 +99,22 @@ mod tests {
     }
 
     #[test]
-    fn streams_differ_by_run_and_purpose_and_repeat_exactly() {
+    fn streams_differ_by_seed_run_and_name_and_repeat_exactly() {
         use rand::Rng;
-        let a = stream(7, 3, Stream::Noise).next_u64();
-        assert_eq!(a, stream(7, 3, Stream::Noise).next_u64());
-        assert_ne!(a, stream(7, 4, Stream::Noise).next_u64());
-        assert_ne!(a, stream(7, 3, Stream::Inputs).next_u64());
-        assert_ne!(a, stream(8, 3, Stream::Noise).next_u64());
+        let a = named_stream(7, 3, "attrition").next_u64();
+        assert_eq!(a, named_stream(7, 3, "attrition").next_u64());
+        assert_ne!(a, named_stream(7, 4, "attrition").next_u64());
+        assert_ne!(a, named_stream(7, 3, "loss[0]").next_u64());
+        assert_ne!(a, named_stream(8, 3, "attrition").next_u64());
+        // A golden value: the generator and seeding must not change between releases.
+        assert_eq!(named_stream(1, 0, "attrition").next_u64(), GOLDEN);
     }
+
+    const GOLDEN: u64 = 13_118_679_268_821_011_143;
 
     #[test]
     fn binomial_edges_are_exact() {
-        let mut rng = stream(1, 1, Stream::Noise);
+        let mut rng = named_stream(1, 1, "noise");
         assert_eq!(binomial(&mut rng, 100_000, 1.0), 100_000);
         assert_eq!(binomial(&mut rng, 100_000, 0.0), 0);
         assert_eq!(binomial(&mut rng, 0, 0.5), 0);

@@ -5,11 +5,13 @@ use toml::de::DeTable;
 use super::diagnostic::{Diagnostic, ScenarioError};
 use super::reader::{Field, Reader, Table};
 use super::{
-    Attrition, AttritionRate, Cost, Force, Goal, Intake, Loss, Mobilization, Overrides, Recruitment, Scenario, Schedule,
+    Attrition, AttritionRate, Cost, Force, Goal, InputId, Intake, Loss, Mobilization, Overrides, Recruitment, Sampling,
+    Scenario, Schedule,
 };
 use crate::date::Date;
 use crate::delay::DelayKernel;
 use crate::distribution::{Domain, Uncertain};
+use crate::inputs::Copula;
 
 /// Hard limits on a scenario, checked before any work is done.
 #[derive(Clone, Copy, Debug)]
@@ -25,9 +27,21 @@ pub struct Limits {
 /// The limits in force.
 pub const LIMITS: Limits = Limits { max_days: 36_500, max_runs: 100_000_000, max_statistics_bytes: 8 << 30 };
 
-const TOP_KEYS: &[&str] =
-    &["name", "description", "simulation", "force", "attrition", "loss", "recruitment", "mobilization", "cost", "goal"];
-const SIMULATION_KEYS: &[&str] = &["start", "days", "runs", "seed"];
+const TOP_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "simulation",
+    "force",
+    "attrition",
+    "loss",
+    "recruitment",
+    "mobilization",
+    "cost",
+    "goal",
+    "correlation",
+];
+const SIMULATION_KEYS: &[&str] = &["start", "days", "runs", "seed", "sampling"];
+const CORRELATION_KEYS: &[&str] = &["between", "rank"];
 const FORCE_KEYS: &[&str] = &["initial", "target"];
 const ATTRITION_KEYS: &[&str] =
     &["daily", "per_1000", "dispersion", "killed", "wounded", "missing", "return_to_duty", "recovery_days"];
@@ -106,13 +120,13 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
     let force = match top.take("force").and_then(|f| r.table(f)) {
         Some(mut t) => {
             let initial = match t.take("initial") {
-                Some(f) => r.uncertain(&f, Domain::NonNegative),
+                Some(f) => r.input(&f, Domain::NonNegative),
                 None => {
                     r.missing(&t, "initial", "the personnel on strength on day 0, e.g. initial = 420000");
                     None
                 }
             };
-            let target = t.take("target").and_then(|f| r.uncertain(&f, Domain::NonNegative));
+            let target = t.take("target").and_then(|f| r.input(&f, Domain::NonNegative));
             t.finish(&mut r, FORCE_KEYS);
             initial.map(|initial| Force { initial, target })
         }
@@ -152,10 +166,7 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
         .filter_map(|t| read_mobilization(&mut r, t, horizon, days_overridden))
         .collect::<Vec<_>>();
     let cost = top.take("cost").and_then(|f| r.table(f)).and_then(|mut t| {
-        let monthly_pay = match t.take("monthly_pay") {
-            Some(f) => r.uncertain(&f, Domain::NonNegative),
-            None => Uncertain::fixed(0.0, Domain::NonNegative).ok(),
-        };
+        let monthly_pay = r.input_or(&mut t, "monthly_pay", 0.0, Domain::NonNegative);
         let currency = match t.take("currency") {
             Some(f) => r.string(&f),
             None => Some("USD".to_string()),
@@ -165,7 +176,7 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
     });
     let goal = top.take("goal").and_then(|f| r.table(f)).and_then(|mut t| {
         let new_army = match t.take("new_army") {
-            Some(f) => r.uncertain(&f, Domain::NonNegative),
+            Some(f) => r.input(&f, Domain::NonNegative),
             None => {
                 r.missing(&t, "new_army", "the surplus personnel that resource one new army, e.g. new_army = 30000");
                 None
@@ -184,13 +195,15 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
         };
         t.finish(&mut r, GOAL_KEYS);
         let (by, by_day) = by?;
-        Some(Goal { new_army: new_army?, by, by_day })
+        let new_army = new_army?;
+        Some(Goal { new_army, size: r.value(new_army).clone(), by, by_day })
     });
+    let copula = read_correlations(&mut r, &mut top);
     top.finish(&mut r, TOP_KEYS);
 
     // Every `None` above has pushed a diagnostic, so a scenario is built only from a
     // file without problems.
-    let (Some((start, days, runs, seed)), Some(force)) = (simulation, force) else {
+    let (Some((start, days, runs, seed, sampling)), Some(force)) = (simulation, force) else {
         return Err(fail(r.diagnostics));
     };
     if !r.diagnostics.is_empty() {
@@ -212,11 +225,14 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
         mobilization,
         cost,
         goal,
+        inputs: r.inputs,
+        sampling,
+        copula,
     })
 }
 
 /// `[simulation]`: (start, days, runs, seed), with the command line's overrides applied.
-fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option<(Date, u32, u32, u64)> {
+fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option<(Date, u32, u32, u64, Sampling)> {
     let Some(mut t) = top.take("simulation").and_then(|f| r.table(f)) else {
         if !r.diagnostics.iter().any(|d| d.key == "simulation") {
             r.push(
@@ -286,8 +302,24 @@ fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option
             r.push("simulation.runs", span, message, Some("use fewer runs or a shorter horizon".into()));
         }
     }
+    let sampling = match t.take("sampling") {
+        Some(f) => match r.string(&f).as_deref() {
+            Some("random") => Some(Sampling::Random),
+            Some("lhs") => Some(Sampling::LatinHypercube),
+            Some(other) => {
+                r.error_with_help(
+                    &f,
+                    format!("unknown sampling \"{other}\""),
+                    "sampling = \"random\" (the default) or \"lhs\" (Latin hypercube)",
+                );
+                None
+            }
+            None => None,
+        },
+        None => Some(Sampling::Random),
+    };
     t.finish(r, SIMULATION_KEYS);
-    Some((start?, days?, runs?, seed?))
+    Some((start?, days?, runs?, seed?, sampling?))
 }
 
 /// A rate key read as a schedule of day indices.
@@ -295,13 +327,6 @@ fn read_schedule(r: &mut Reader, field: &Field<'_>, h: Option<Horizon>) -> Optio
     let steps = r.schedule(field, Domain::NonNegative)?;
     let h = h?;
     Some(Schedule { steps: steps.into_iter().map(|(from, v)| (from.map_or(i64::MIN, |d| h.day_of(d)), v)).collect() })
-}
-
-fn fraction(r: &mut Reader, t: &mut Table<'_>, key: &str, default: f64) -> Option<Uncertain> {
-    match t.take(key) {
-        Some(f) => r.uncertain(&f, Domain::Fraction),
-        None => Uncertain::fixed(default, Domain::Fraction).ok(),
-    }
 }
 
 /// A delay key (`training_days`, `recovery_days`) discretised over the horizon.
@@ -336,19 +361,22 @@ fn read_attrition(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Optio
             None
         }
     };
-    let dispersion = t.take("dispersion").map(|f| r.uncertain(&f, Domain::Positive));
+    let dispersion = t.take("dispersion").map(|f| r.input(&f, Domain::Positive));
     let split_fields = [t.take("killed"), t.take("wounded"), t.take("missing")];
     let any_split = split_fields.iter().any(Option::is_some);
     let mut split = Vec::with_capacity(3);
-    for (i, f) in split_fields.iter().enumerate() {
+    for (i, (f, name)) in split_fields.iter().zip(["killed", "wounded", "missing"]).enumerate() {
         split.push(match f {
-            Some(f) => r.uncertain(f, Domain::Fraction),
+            Some(f) => r.input(f, Domain::Fraction),
             // Without a split every casualty is a permanent loss (killed = 1).
-            None => Uncertain::fixed(if !any_split && i == 0 { 1.0 } else { 0.0 }, Domain::Fraction).ok(),
+            None => {
+                let share = if !any_split && i == 0 { 1.0 } else { 0.0 };
+                Some(r.register(format!("{}.{name}", t.path), Uncertain::known(share, Domain::Fraction)))
+            }
         });
     }
     if split.iter().all(Option::is_some) && any_split {
-        let sum: f64 = split.iter().flatten().map(Uncertain::nominal_mean).sum();
+        let sum: f64 = split.iter().flatten().map(|&id| r.value(id).nominal_mean()).sum();
         if (sum - 1.0).abs() > 1e-6 {
             let f = split_fields.iter().flatten().next_back().expect("a split key is present");
             r.push(
@@ -361,11 +389,11 @@ fn read_attrition(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Optio
     }
     let return_field = t.take("return_to_duty");
     let return_to_duty = match &return_field {
-        Some(f) => r.uncertain(f, Domain::Fraction),
-        None => Uncertain::fixed(0.0, Domain::Fraction).ok(),
+        Some(f) => r.input(f, Domain::Fraction),
+        None => Some(r.register(format!("{}.return_to_duty", t.path), Uncertain::known(0.0, Domain::Fraction))),
     };
     let recovery_field = t.take("recovery_days");
-    let needs_recovery = return_to_duty.as_ref().is_some_and(|u| !u.is_fixed() || u.nominal_mean() > 0.0);
+    let needs_recovery = return_to_duty.is_some_and(|id| !r.value(id).is_fixed() || r.value(id).nominal_mean() > 0.0);
     if needs_recovery
         && recovery_field.is_none()
         && let Some(f) = &return_field
@@ -378,7 +406,7 @@ fn read_attrition(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Optio
     }
     let recovery = delay(r, recovery_field, h).map(|k| k.at_least(1));
     t.finish(r, ATTRITION_KEYS);
-    let [killed, wounded, missing]: [Option<Uncertain>; 3] = split.try_into().ok()?;
+    let [killed, wounded, missing]: [Option<InputId>; 3] = split.try_into().ok()?;
     let dispersion = match dispersion {
         Some(k) => Some(k?),
         None => None,
@@ -400,7 +428,7 @@ fn read_loss(r: &mut Reader, mut t: Table<'_>) -> Option<Loss> {
     let index = t.path.trim_start_matches("loss").to_string();
     let name = read_name(r, &mut t, "loss", &index);
     let annual_rate = match t.take("annual_rate") {
-        Some(f) => r.uncertain(&f, Domain::Fraction),
+        Some(f) => r.input(&f, Domain::Fraction),
         None => {
             r.missing(&t, "annual_rate", "the fraction of the force lost a year, e.g. annual_rate = 0.02");
             None
@@ -420,7 +448,7 @@ fn read_recruitment(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Opt
             if let Some(u) = &uptake {
                 r.error_with_help(u, "`uptake` goes with `pool`, not with `daily`", intake_help);
             }
-            let dispersion = dispersion.as_ref().map(|f| r.uncertain(f, Domain::Positive));
+            let dispersion = dispersion.as_ref().map(|f| r.input(f, Domain::Positive));
             match (read_schedule(r, d, h), dispersion) {
                 (Some(daily), None) => Some(Intake::Rate { daily, dispersion: None }),
                 (Some(daily), Some(Some(k))) => Some(Intake::Rate { daily, dispersion: Some(k) }),
@@ -435,9 +463,9 @@ fn read_recruitment(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Opt
                     intake_help,
                 );
             }
-            let size = r.uncertain(p, Domain::NonNegative);
+            let size = r.input(p, Domain::NonNegative);
             let uptake = match &uptake {
-                Some(f) => r.uncertain(f, Domain::Fraction),
+                Some(f) => r.input(f, Domain::Fraction),
                 None => {
                     r.error_with_help(p, "a `pool` needs `uptake`", intake_help);
                     None
@@ -476,10 +504,10 @@ fn read_recruitment(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Opt
         );
     }
     let renewal = match &renewal_field {
-        Some(f) => r.uncertain(f, Domain::Fraction),
-        None => Uncertain::fixed(0.0, Domain::Fraction).ok(),
+        Some(f) => r.input(f, Domain::Fraction),
+        None => Some(r.register(format!("{}.renewal", t.path), Uncertain::known(0.0, Domain::Fraction))),
     };
-    let signing_bonus = t.take("signing_bonus").map(|f| r.uncertain(&f, Domain::NonNegative));
+    let signing_bonus = t.take("signing_bonus").map(|f| r.input(&f, Domain::NonNegative));
     t.finish(r, RECRUITMENT_KEYS);
     let h = h?;
     // Windows may start before the simulation and are clipped to it.
@@ -521,7 +549,7 @@ fn read_mobilization(
         }
     };
     let size = match t.take("size") {
-        Some(f) => r.uncertain(&f, Domain::NonNegative),
+        Some(f) => r.input(&f, Domain::NonNegative),
         None => {
             r.missing(&t, "size", "how many are called up, e.g. size = 300000");
             None
@@ -533,7 +561,7 @@ fn read_mobilization(
         }
         None => Some(1),
     };
-    let compliance = fraction(r, &mut t, "compliance", 1.0);
+    let compliance = r.input_or(&mut t, "compliance", 1.0, Domain::Fraction);
     let training = delay(r, t.take("training_days"), h);
     let term_days = match t.take("term_days") {
         Some(f) => r
@@ -556,4 +584,110 @@ fn read_mobilization(
 fn sha256_hex(text: &str) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `[[correlation]]`: rank correlations between pairs of uncertain inputs, checked to be
+/// consistent, as a Gaussian copula.
+fn read_correlations(r: &mut Reader, top: &mut Table<'_>) -> Option<Copula> {
+    let tables = top.take("correlation").map(|f| r.tables(f)).unwrap_or_default();
+    if tables.is_empty() {
+        return None;
+    }
+    let help = "between = [\"attrition.daily\", \"recruitment[0].daily\"] names two uncertain inputs by key path; rank is their Spearman correlation, from -1 to 1";
+    let mut pairs = Vec::new();
+    let mut spans = Vec::new();
+    for mut t in tables {
+        let between = match t.take("between") {
+            Some(f) => read_pair(r, &f, help),
+            None => {
+                r.missing(&t, "between", help);
+                None
+            }
+        };
+        let rank = match t.take("rank") {
+            Some(f) => r.number(&f).and_then(|x| {
+                if (-1.0..=1.0).contains(&x) {
+                    Some(x)
+                } else {
+                    r.error_with_help(&f, format!("{x} is out of range"), "a rank correlation lies between -1 and 1");
+                    None
+                }
+            }),
+            None => {
+                r.missing(&t, "rank", help);
+                None
+            }
+        };
+        spans.push((t.path.clone(), t.span.clone()));
+        t.finish(r, CORRELATION_KEYS);
+        if let (Some((a, b)), Some(rank)) = (between, rank) {
+            if pairs.iter().any(|&(x, y, _)| (x, y) == (a, b) || (x, y) == (b, a)) {
+                let (path, span) = spans.last().cloned().expect("pushed above");
+                r.push(&path, Some(span), "this pair is already correlated above".into(), None);
+            }
+            pairs.push((a, b, rank));
+        }
+    }
+    if !r.diagnostics.is_empty() || pairs.is_empty() {
+        return None;
+    }
+    match Copula::new(&pairs) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            let (path, span) = spans[0].clone();
+            r.push(
+                &path,
+                Some(span),
+                e.to_string(),
+                Some(
+                    "no joint distribution has these rank correlations together: weaken one of them, or drop one"
+                        .into(),
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// `between = ["key", "key"]`: two distinct uncertain inputs.
+fn read_pair(r: &mut Reader, field: &Field<'_>, help: &str) -> Option<(InputId, InputId)> {
+    let toml::de::DeValue::Array(items) = field.value.get_ref() else {
+        r.error_with_help(field, "expected an array of two key paths", help);
+        return None;
+    };
+    let keys: Vec<Option<&str>> = items.iter().map(|i| i.get_ref().as_str()).collect();
+    let [Some(a), Some(b)] = keys[..] else {
+        r.error_with_help(field, "expected an array of two key paths (strings)", help);
+        return None;
+    };
+    let mut ids = Vec::new();
+    for key in [a, b] {
+        match r.inputs.iter().position(|i| i.key == key) {
+            Some(i) if !r.inputs[i].value.is_fixed() => ids.push(InputId(i)),
+            Some(_) => {
+                r.error_with_help(
+                    field,
+                    format!("`{key}` is a fixed number; only uncertain inputs can be correlated"),
+                    help,
+                );
+                return None;
+            }
+            None => {
+                let uncertain: Vec<&str> =
+                    r.inputs.iter().filter(|i| !i.value.is_fixed()).map(|i| i.key.as_str()).collect();
+                let nearest = uncertain.iter().min_by_key(|k| strsim::damerau_levenshtein(key, k)).copied();
+                let message = match nearest.filter(|k| strsim::damerau_levenshtein(key, k) <= 3) {
+                    Some(k) => format!("no input `{key}`; did you mean `{k}`?"),
+                    None => format!("no input `{key}`"),
+                };
+                r.error_with_help(field, message, format!("uncertain inputs: {}", uncertain.join(", ")));
+                return None;
+            }
+        }
+    }
+    if ids[0] == ids[1] {
+        r.error_with_help(field, "an input cannot be correlated with itself", help);
+        return None;
+    }
+    Some((ids[0], ids[1]))
 }

@@ -11,6 +11,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::Diagnostic;
+use super::{Input, InputId};
 use crate::date::Date;
 use crate::distribution::{Domain, Form, Uncertain};
 
@@ -86,10 +87,12 @@ impl<'i> Table<'i> {
     }
 }
 
-/// Collects diagnostics while a scenario is read.
+/// Collects diagnostics, and the numbers that are drawn per run, while a scenario is read.
 #[derive(Default)]
 pub(crate) struct Reader {
     pub diagnostics: Vec<Diagnostic>,
+    /// Every per-run number, in the order read, with its key path.
+    pub inputs: Vec<Input>,
 }
 
 const UNCERTAIN_HELP: &str = "write a number, or a distribution such as { dist = \"pert\", min = 400, mode = 600, max = 900 }; \
@@ -259,6 +262,32 @@ impl Reader {
         }
     }
 
+    /// Registers a per-run number under its key path.
+    pub fn register(&mut self, key: String, value: Uncertain) -> InputId {
+        self.inputs.push(Input { key, value });
+        InputId(self.inputs.len() - 1)
+    }
+
+    /// An uncertain number read from `field` and registered as a per-run input.
+    pub fn input(&mut self, field: &Field<'_>, domain: Domain) -> Option<InputId> {
+        let value = self.uncertain(field, domain)?;
+        Some(self.register(field.path.clone(), value))
+    }
+
+    /// `key` of `table` if given, else MODEL.md's default `value`; registered either way, so
+    /// every number can be varied by name (e.g. by `simulate breakeven --vary`).
+    pub fn input_or(&mut self, table: &mut Table<'_>, key: &str, value: f64, domain: Domain) -> Option<InputId> {
+        match table.take(key) {
+            Some(f) => self.input(&f, domain),
+            None => Some(self.register(format!("{}.{key}", table.path), Uncertain::known(value, domain))),
+        }
+    }
+
+    /// The registered value of an input.
+    pub fn value(&self, id: InputId) -> &Uncertain {
+        &self.inputs[id.0].value
+    }
+
     /// An uncertain number: a number or a `{ dist = ..., ... }` table, in `domain`.
     pub fn uncertain(&mut self, field: &Field<'_>, domain: Domain) -> Option<Uncertain> {
         self.uncertain_value(field.value.get_ref(), &field.path, field.span(), domain)
@@ -348,10 +377,11 @@ impl Reader {
     }
 
     /// A rate: an uncertain number, or a schedule `[ { from = DATE, value = ... }, ... ]`
-    /// whose `from` dates increase. Returns the steps as (first date, value).
-    pub fn schedule(&mut self, field: &Field<'_>, domain: Domain) -> Option<Vec<(Option<Date>, Uncertain)>> {
+    /// whose `from` dates increase. Returns the steps as (first date, input); a step's key
+    /// is `path[i]`, a single rate's is `path`.
+    pub fn schedule(&mut self, field: &Field<'_>, domain: Domain) -> Option<Vec<(Option<Date>, InputId)>> {
         let DeValue::Array(items) = field.value.get_ref() else {
-            return self.uncertain(field, domain).map(|u| vec![(None, u)]);
+            return self.input(field, domain).map(|id| vec![(None, id)]);
         };
         let help = "a schedule is [ { from = 2023-09-03, value = 600 }, { from = 2024-03-01, value = 900 } ] with increasing dates";
         if items.is_empty() {
@@ -398,7 +428,8 @@ impl Reader {
             match (from, value) {
                 (Some(d), Some(v)) => {
                     last = Some(d);
-                    steps.push((Some(d), v));
+                    let id = self.register(path, v);
+                    steps.push((Some(d), id));
                 }
                 _ => ok = false,
             }
