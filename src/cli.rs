@@ -75,6 +75,20 @@ struct RunArgs {
     /// Chart file format.
     #[arg(long, value_enum, default_value_t = Format::Png)]
     format: Format,
+    /// Add runs in batches of 1,000 until the 95% interval of the new-army probability is
+    /// at most this wide on each side (e.g. 0.005); needs a [goal].
+    #[arg(long, value_name = "HALF_WIDTH", value_parser = parse_precision)]
+    precision: Option<f64>,
+    /// The most runs `--precision` may use [default: 1,000,000, or as many as fit in memory].
+    #[arg(long, value_name = "N", requires = "precision", value_parser = clap::value_parser!(u32).range(1..))]
+    max_runs: Option<u32>,
+}
+
+fn parse_precision(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 0.5 => Ok(x),
+        _ => Err(format!("{s} is not a half-width between 0 and 0.5 (e.g. 0.005)")),
+    }
 }
 
 /// Why a command failed, and so its exit status.
@@ -194,12 +208,74 @@ fn scenario_files(
     Ok(files)
 }
 
-fn comparison_entries<'a>(scenarios: &[Scenario], results: &'a [(Summary, Bands)]) -> Vec<ComparisonEntry<'a>> {
+/// What is kept of a scenario's runs once they are summarised.
+struct Finished {
+    summary: Summary,
+    bands: Bands,
+    /// Per run, whether the goal was reached (empty without a goal).
+    reached: Vec<bool>,
+}
+
+impl Finished {
+    fn new(scenario: &Scenario, results: &engine::Results, precision: Option<f64>) -> Self {
+        let mut summary = Summary::new(scenario, results);
+        summary.precision = precision;
+        let reached = match scenario.goal() {
+            Some(_) => results.outcomes.iter().map(|o| o.day_reached.is_some()).collect(),
+            None => Vec::new(),
+        };
+        Finished { summary, bands: stats::daily_bands(results), reached }
+    }
+}
+
+fn comparison_entries<'a>(scenarios: &[Scenario], results: &'a [Finished]) -> Vec<ComparisonEntry<'a>> {
     scenarios
         .iter()
         .zip(results)
-        .map(|(s, (summary, bands))| ComparisonEntry { summary, bands, new_army: s.goal().map(|g| g.nominal_size()) })
+        .map(|(s, f)| ComparisonEntry {
+            summary: &f.summary,
+            bands: &f.bands,
+            new_army: s.goal().map(|g| g.nominal_size()),
+            reached: f.reached.clone(),
+        })
         .collect()
+}
+
+/// Half-width of the 95% Wilson interval of the share of runs that reached the goal.
+fn probability_half_width(results: &engine::Results) -> f64 {
+    let reached = results.outcomes.iter().filter(|o| o.day_reached.is_some()).count() as u64;
+    let (lo, hi) = stats::wilson_interval(reached, results.outcomes.len() as u64, stats::Z95);
+    (hi - lo) / 2.0
+}
+
+/// `--precision` needs a goal in every scenario, and `--max-runs` must fit in memory.
+/// Returns each scenario's cap on runs.
+fn check_precision(scenarios: &[Scenario], precision: f64, max_runs: Option<u32>) -> Result<Vec<u32>, Failure> {
+    let mut caps = Vec::new();
+    for s in scenarios {
+        if s.goal().is_none() {
+            return Err(Failure::Input(format!(
+                "error: --precision {precision} needs a [goal] to estimate, and {} has none\n",
+                s.file()
+            )));
+        }
+        let fit = crate::scenario::LIMITS.max_statistics_bytes / (u64::from(s.days()) * 40);
+        let Some(max_runs) = max_runs else {
+            caps.push(fit.min(1_000_000).max(u64::from(s.runs())) as u32);
+            continue;
+        };
+        let bytes = u64::from(max_runs) * u64::from(s.days()) * 40;
+        if bytes > crate::scenario::LIMITS.max_statistics_bytes {
+            return Err(Failure::Input(format!(
+                "error: --max-runs {max_runs} × {} days of {} would need {:.1} GiB for the per-day statistics\n  = help: use --max-runs {fit} or fewer\n",
+                s.days(),
+                s.file(),
+                bytes as f64 / f64::from(1u32 << 30)
+            )));
+        }
+        caps.push(max_runs);
+    }
+    Ok(caps)
 }
 
 fn run(args: &RunArgs) -> Result<(), Failure> {
@@ -212,21 +288,34 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     }
     let pool = pool.build().map_err(|e| Failure::Other(format!("cannot start worker threads: {e}")))?;
 
-    let total_runs: u64 = scenarios.iter().map(|s| u64::from(s.runs())).sum();
+    let max_runs = match args.precision {
+        Some(p) => check_precision(&scenarios, p, args.max_runs)?,
+        None => Vec::new(),
+    };
+    let total_runs: u64 = if max_runs.is_empty() {
+        scenarios.iter().map(|s| u64::from(s.runs())).sum()
+    } else {
+        max_runs.iter().map(|&m| u64::from(m)).sum()
+    };
     let done = AtomicU64::new(0);
     let show_progress = !args.quiet && std::io::stderr().is_terminal();
-    let results: Vec<(Summary, Vec<[stats::Band; engine::SERIES.len()]>)> =
-        progress::with_progress(total_runs, &done, show_progress, || {
-            pool.install(|| {
-                scenarios
-                    .par_iter()
-                    .map(|s| {
-                        let results = engine::simulate(s, Some(&done));
-                        (Summary::new(s, &results), stats::daily_bands(&results))
-                    })
-                    .collect()
-            })
-        });
+    let results: Vec<Finished> = progress::with_progress(total_runs, &done, show_progress, || {
+        pool.install(|| {
+            scenarios
+                .par_iter()
+                .enumerate()
+                .map(|(i, s)| {
+                    let results = match args.precision {
+                        Some(p) => {
+                            engine::simulate_until(s, max_runs[i], |r| probability_half_width(r) <= p, Some(&done))
+                        }
+                        None => engine::simulate(s, Some(&done)),
+                    };
+                    Finished::new(s, &results, args.precision)
+                })
+                .collect()
+        })
+    });
 
     // Every file of every scenario is prepared before anything is written, so a chart
     // that cannot be drawn leaves no output at all.
@@ -235,7 +324,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
             scenarios
                 .par_iter()
                 .zip(&results)
-                .map(|(s, (summary, bands))| scenario_files(s, summary, bands, args))
+                .map(|(s, f)| scenario_files(s, &f.summary, &f.bands, args))
                 .collect::<Result<_, _>>()
         })
         .map_err(|e| Failure::Other(e.to_string()))?;
@@ -269,8 +358,10 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         }
     }
     if !args.quiet {
-        let only: Vec<Summary> = results.into_iter().map(|(s, _)| s).collect();
+        let only: Vec<Summary> = results.into_iter().map(|f| f.summary).collect();
         print!("{}", output::table(&only));
+        println!();
+        print!("{}", output::precision_notes(&only));
         println!();
         for w in written {
             println!("wrote {w}");

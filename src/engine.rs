@@ -107,6 +107,32 @@ pub struct Results {
     pub outcomes: Vec<RunOutcome>,
 }
 
+/// Runs added at a time by [`simulate_until`]: fixed, so the runs simulated, and so the
+/// results, do not depend on the machine or the number of threads.
+pub const BATCH_RUNS: u32 = 1000;
+
+/// Simulates the scenario's runs, then further batches of [`BATCH_RUNS`] (each with its
+/// own design over its run indices), until `enough` holds for the runs so far or
+/// `max_runs` are done. With random sampling the result equals one run of as many runs.
+pub fn simulate_until(
+    scenario: &Scenario,
+    max_runs: u32,
+    enough: impl Fn(&Results) -> bool,
+    progress: Option<&AtomicU64>,
+) -> Results {
+    let mut results = simulate(scenario, progress);
+    while !enough(&results) && results.runs < max_runs {
+        let start = u64::from(results.runs);
+        let runs = start..start + u64::from(BATCH_RUNS.min(max_runs - results.runs));
+        let design = Design::new(scenario, runs.clone());
+        let more = simulate_runs(scenario, runs, &|run| design.values(run), progress);
+        results.runs += more.runs;
+        results.daily.extend(more.daily);
+        results.outcomes.extend(more.outcomes);
+    }
+    results
+}
+
 impl Results {
     /// The value of `series` (index into [`SERIES`]) on `day` of `run`.
     pub fn value(&self, run: usize, day: usize, series: usize) -> u64 {

@@ -188,6 +188,28 @@ pub fn table(summaries: &[Summary]) -> String {
     out
 }
 
+/// How precisely the runs pin down each headline number: the standard error of the mean
+/// surplus and the 95% interval of the probability, one line per scenario.
+pub fn precision_notes(summaries: &[Summary]) -> String {
+    let mut out =
+        String::from("Monte Carlo precision (standard error of a mean; 95% Wilson interval of a probability):\n");
+    for s in summaries {
+        let f = &s.formation_end;
+        let _ = write!(out, "  {}: mean formation at end {} ± {}", s.name, thousands(f.mean), thousands(f.se));
+        if let Some(g) = &s.new_army {
+            let [lo, hi] = g.probability_ci95;
+            let _ = write!(out, "; P = {:.3} [{lo:.3}, {hi:.3}]", g.probability);
+            if let Some(p) = s.precision {
+                let half = (hi - lo) / 2.0;
+                let verdict = if half <= p { "reached" } else { "NOT reached: raise --max-runs" };
+                let _ = write!(out, "; ±{half:.4} after {} runs, target ±{p} {verdict}", thousands(f64::from(s.runs)));
+            }
+        }
+        out.push('\n');
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -63,11 +63,32 @@ pub fn wilson_interval(successes: u64, n: u64, z: f64) -> (f64, f64) {
     (lo, hi)
 }
 
+/// The paired difference of two probabilities estimated on the same runs (common random
+/// numbers): with d_i = b_i − a_i ∈ {−1, 0, 1} per run, the mean d̄ and its 95% interval
+/// d̄ ± z·s_d/√n (s_d the sample standard deviation of d). Pairing removes the noise the
+/// two scenarios share, so the interval is far narrower than for two independent
+/// estimates when the scenarios differ little.
+///
+/// # Panics
+/// If the two have different numbers of runs, or none.
+pub fn paired_difference(a: &[bool], b: &[bool]) -> (f64, f64, f64) {
+    assert!(a.len() == b.len() && !a.is_empty(), "paired runs");
+    let n = a.len() as f64;
+    let d: Vec<f64> = a.iter().zip(b).map(|(&x, &y)| f64::from(u8::from(y)) - f64::from(u8::from(x))).collect();
+    let mean = d.iter().sum::<f64>() / n;
+    let se = standard_error(d.iter().copied(), mean, d.len());
+    (mean, mean - Z95 * se, mean + Z95 * se)
+}
+
 /// Mean and the 5th, 25th, 50th, 75th and 95th percentiles over runs.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Band {
     /// Mean over runs.
     pub mean: f64,
+    /// Monte Carlo standard error of the mean, s/√n with s the sample standard deviation
+    /// (n − 1 in its denominator; 0 for a single run): how precisely the runs estimate the
+    /// mean, not how uncertain the outcome is.
+    pub se: f64,
     /// 5th percentile.
     pub p5: f64,
     /// 25th percentile.
@@ -87,7 +108,8 @@ impl Band {
         let mean = sum as f64 / values.len() as f64;
         values.sort_unstable();
         // u64 → f64 is exact below 2⁵³, far above any count here (MAX_COUNT · days).
-        Self::from_percentiles(mean, |p| interpolate(values.len(), p, |i| values[i] as f64))
+        let se = standard_error(values.iter().map(|&v| v as f64), mean, values.len());
+        Self::from_percentiles(mean, se, |p| interpolate(values.len(), p, |i| values[i] as f64))
     }
 
     /// The band of real values; sorts `values` in place (summed in order, so the same
@@ -95,18 +117,29 @@ impl Band {
     pub fn of_reals(values: &mut [f64]) -> Band {
         let mean = values.iter().sum::<f64>() / values.len() as f64;
         values.sort_unstable_by(f64::total_cmp);
-        Self::from_percentiles(mean, |p| percentile_sorted(values, p))
+        let se = standard_error(values.iter().copied(), mean, values.len());
+        Self::from_percentiles(mean, se, |p| percentile_sorted(values, p))
     }
 
-    fn from_percentiles(mean: f64, q: impl Fn(u32) -> f64) -> Band {
+    fn from_percentiles(mean: f64, se: f64, q: impl Fn(u32) -> f64) -> Band {
         let [p5, p25, p50, p75, p95] = BAND_PERCENTS.map(q);
-        Band { mean, p5, p25, p50, p75, p95 }
+        Band { mean, se, p5, p25, p50, p75, p95 }
     }
 
     /// The percentiles in order, p5 first.
     pub fn percentiles(&self) -> [f64; 5] {
         [self.p5, self.p25, self.p50, self.p75, self.p95]
     }
+}
+
+/// s/√n of `n` values with mean `mean`, summed in the order given (sorted by the callers,
+/// so the result does not depend on the order runs finished in).
+fn standard_error(values: impl Iterator<Item = f64>, mean: f64, n: usize) -> f64 {
+    if n < 2 {
+        return 0.0;
+    }
+    let squares: f64 = values.map(|v| (v - mean) * (v - mean)).sum();
+    (squares / (n - 1) as f64 / n as f64).sqrt()
 }
 
 /// The day on which the goal was first reached, over the runs that reached it.
@@ -152,6 +185,10 @@ pub struct Summary {
     pub runs: u32,
     /// Master seed.
     pub seed: u64,
+    /// How uncertain inputs were sampled: `random` or `lhs`.
+    pub sampling: crate::scenario::Sampling,
+    /// The `--precision` asked for (half-width of the probability's 95% interval), if any.
+    pub precision: Option<f64>,
     /// Day 0.
     pub start: Date,
     /// Days simulated.
@@ -208,6 +245,8 @@ impl Summary {
             version: env!("CARGO_PKG_VERSION"),
             runs: results.runs,
             seed: scenario.seed(),
+            sampling: scenario.sampling(),
+            precision: None,
             start: scenario.start(),
             days: results.days,
             end: scenario.start().add_days(i64::from(results.days) - 1),
@@ -258,6 +297,8 @@ mod tests {
             assert!((got - want).abs() < 1e-12, "{got} vs {want}");
         }
         assert_eq!(b.mean, 2.5);
+        // s = √(5/3) for 1, 2, 3, 4; se = s/2.
+        assert!((b.se - (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-15);
         assert_eq!(percentile_sorted(&[7.0], 95), 7.0);
         // 10,000 values: p95 sits at h = 9,499.05, exactly a twentieth past x₉₄₉₉.
         let v: Vec<f64> = (0..10_000).map(|i| f64::from(i) * 4.0).collect();
@@ -274,6 +315,17 @@ mod tests {
         assert!(lo == 0.0 && (hi - 0.2775).abs() < 5e-5, "{lo} {hi}");
         let (lo, hi) = wilson_interval(10, 10, Z95);
         assert!((lo - 0.7225).abs() < 5e-5 && hi == 1.0, "{lo} {hi}");
+    }
+
+    #[test]
+    fn paired_differences() {
+        let a = [true, true, false, false];
+        assert_eq!(paired_difference(&a, &a), (0.0, 0.0, 0.0));
+        let b = [true, true, true, false];
+        let (d, lo, hi) = paired_difference(&a, &b);
+        // d = (0, 0, 1, 0): mean 0.25, s = 0.5, se = 0.25.
+        assert_eq!(d, 0.25);
+        assert!((lo - (0.25 - Z95 * 0.25)).abs() < 1e-15 && (hi - (0.25 + Z95 * 0.25)).abs() < 1e-15);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use super::ticks::{TickedAxis, date_ticks};
 use super::{Drawable, Format, MUTED, PALETTE, PlotError, TEXT, plot_error, render, shorten, text_style};
 use crate::engine::SERIES;
 use crate::output::thousands;
-use crate::stats::{Band, Summary};
+use crate::stats::{Band, Summary, paired_difference};
 
 /// One scenario in a comparison.
 pub struct ComparisonEntry<'a> {
@@ -23,6 +23,9 @@ pub struct ComparisonEntry<'a> {
     pub bands: &'a [[Band; SERIES.len()]],
     /// The new army's size as a number (nominal mean if uncertain), without a goal `None`.
     pub new_army: Option<f64>,
+    /// Per run, whether the goal was reached (empty without a goal): for the paired
+    /// difference against the first scenario.
+    pub reached: Vec<bool>,
 }
 
 struct Comparison<'a, 'b>(&'b [ComparisonEntry<'a>]);
@@ -251,14 +254,16 @@ fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
 }
 
-/// `comparison.csv`: one row per scenario with the headline numbers.
+/// `comparison.csv`: one row per scenario with the headline numbers, and the paired
+/// difference of its new-army probability from the first scenario's (same seed and runs).
 pub fn comparison_csv(entries: &[ComparisonEntry<'_>]) -> String {
     let mut out = String::from(
         "scenario,file,scenario_sha256,runs,seed,start,days,deployed_end_p50,formation_end_p5,formation_end_p50,formation_end_p95,\
 total_end_p50,casualties_total_p50,recruited_total_p50,new_army_size,new_army_by,new_army_probability,\
-new_army_probability_lo95,new_army_probability_hi95,day_reached_p50,date_reached_p50,cost_total_p50,currency\n",
+new_army_probability_lo95,new_army_probability_hi95,day_reached_p50,date_reached_p50,cost_total_p50,currency,\
+paired_difference_vs_first,paired_difference_lo95,paired_difference_hi95\n",
     );
-    for e in entries {
+    for (i, e) in entries.iter().enumerate() {
         let s = e.summary;
         let _ = write!(
             out,
@@ -295,12 +300,22 @@ new_army_probability_lo95,new_army_probability_hi95,day_reached_p50,date_reached
             }
             None => out.push_str(",,,,,,,"),
         }
-        let _ = writeln!(
+        let _ = write!(
             out,
             ",{},{}",
             s.cost_total.map_or(String::new(), |c| c.p50.to_string()),
             csv_field(s.currency.as_deref().unwrap_or(""))
         );
+        // Paired with the first scenario: same runs and seed, so common random numbers.
+        let first = &entries[0];
+        let paired =
+            i > 0 && !e.reached.is_empty() && e.reached.len() == first.reached.len() && s.seed == first.summary.seed;
+        if paired {
+            let (d, lo, hi) = paired_difference(&first.reached, &e.reached);
+            let _ = writeln!(out, ",{d},{lo},{hi}");
+        } else {
+            out.push_str(",,,\n");
+        }
     }
     out
 }

@@ -115,7 +115,13 @@ fn comparison_chart_and_csv() {
         .iter()
         .zip(&bands)
         .zip(&scenarios)
-        .map(|((summary, bands), s)| ComparisonEntry { summary, bands, new_army: s.goal().map(|g| g.nominal_size()) })
+        .zip(&results)
+        .map(|(((summary, bands), s), r)| ComparisonEntry {
+            summary,
+            bands,
+            new_army: s.goal().map(|g| g.nominal_size()),
+            reached: r.outcomes.iter().map(|o| o.day_reached.is_some()).collect(),
+        })
         .collect();
     let (w, h, rgb) = decode(&plot::comparison_chart(&entries, Format::Png).expect("draws"));
     assert_eq!((w, h), (WIDTH, HEIGHT));
