@@ -16,6 +16,7 @@ use std::sync::atomic::AtomicU64;
 use clap::{Args, Parser, Subcommand};
 use rayon::prelude::*;
 
+use crate::analysis::{self, Outcome};
 use crate::engine;
 use crate::output;
 use crate::plot::{self, ComparisonEntry, FanChart, Format};
@@ -44,6 +45,73 @@ enum Command {
         #[arg(required = true, value_name = "SCENARIO")]
         files: Vec<PathBuf>,
     },
+    /// Rank every uncertain input by its influence on an outcome (tornado chart).
+    Sensitivity {
+        #[command(flatten)]
+        common: AnalysisArgs,
+        /// The outcome to explain.
+        #[arg(long, value_enum, default_value_t = Outcome::FormationEnd)]
+        outcome: Outcome,
+        /// Runs at each end (P10, P90) of each input's swing.
+        #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+        swing_runs: u32,
+    },
+    /// Find the value of one input at which the new-army probability reaches a target.
+    Breakeven {
+        #[command(flatten)]
+        common: AnalysisArgs,
+        /// The input to vary, by key path (e.g. recruitment[0].daily, mobilization[0].size).
+        #[arg(long, value_name = "KEY")]
+        vary: String,
+        /// The probability to reach.
+        #[arg(long, value_name = "P", default_value_t = 0.5, value_parser = parse_probability)]
+        probability: f64,
+        /// Lower end of the search [default: 0].
+        #[arg(long, value_name = "X")]
+        min: Option<f64>,
+        /// Upper end of the search [default: twice the input's value, doubled until reached].
+        #[arg(long, value_name = "X")]
+        max: Option<f64>,
+    },
+}
+
+/// Options of the analysis subcommands.
+#[derive(Debug, Args)]
+struct AnalysisArgs {
+    /// Scenario file (TOML).
+    #[arg(value_name = "SCENARIO")]
+    file: PathBuf,
+    /// Monte Carlo runs (overrides [simulation] runs).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::scenario::LIMITS.max_runs)))]
+    runs: Option<u32>,
+    /// Master random seed (overrides [simulation] seed).
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Days to simulate (overrides [simulation] days).
+    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::scenario::LIMITS.max_days)))]
+    days: Option<u32>,
+    /// Output folder; writes DIR/<file stem>.<analysis>/.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    /// Worker threads (default: one per core). Results do not depend on it.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Write no chart.
+    #[arg(long)]
+    no_plot: bool,
+    /// Chart file format.
+    #[arg(long, value_enum, default_value_t = Format::Png)]
+    format: Format,
+}
+
+fn parse_probability(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!("{s} is not a probability strictly between 0 and 1")),
+    }
 }
 
 #[derive(Debug, Args)]
@@ -114,6 +182,10 @@ where
     };
     let result = match cli.command {
         Some(Command::Check { files }) => check(&files),
+        Some(Command::Sensitivity { common, outcome, swing_runs }) => run_sensitivity(&common, outcome, swing_runs),
+        Some(Command::Breakeven { common, vary, probability, min, max }) => {
+            run_breakeven(&common, &vary, probability, min, max)
+        }
         None => run(&cli.run),
     };
     match result {
@@ -366,6 +438,99 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         for w in written {
             println!("wrote {w}");
         }
+    }
+    Ok(())
+}
+
+impl AnalysisArgs {
+    /// The one scenario, validated with the overrides, its output stem, and a thread pool.
+    fn prepare(&self) -> Result<(Scenario, String, rayon::ThreadPool), Failure> {
+        let overrides = Overrides { runs: self.runs, seed: self.seed, days: self.days };
+        let scenario = load_all(std::slice::from_ref(&self.file), overrides)?.remove(0);
+        let stem = stems(std::slice::from_ref(&scenario))?.remove(0);
+        let mut pool = rayon::ThreadPoolBuilder::new();
+        if let Some(t) = self.threads {
+            pool = pool.num_threads(usize::from(t));
+        }
+        let pool = pool.build().map_err(|e| Failure::Other(format!("cannot start worker threads: {e}")))?;
+        Ok((scenario, stem, pool))
+    }
+
+    /// Writes `DIR/<stem>.<kind>/` with `files`, atomically.
+    fn write(&self, stem: &str, kind: &str, files: &[(String, Vec<u8>)]) -> Result<PathBuf, Failure> {
+        output::write_folder(&self.out, &format!("{stem}.{kind}"), files)
+            .map_err(|e| Failure::Other(format!("cannot write outputs: {e}")))
+    }
+}
+
+fn analysis_failure(s: &Scenario, e: &analysis::AnalysisError) -> Failure {
+    Failure::Input(format!("error: {}: {e}\n", s.file()))
+}
+
+fn footer(s: &Scenario) -> String {
+    plot::provenance(s.runs(), s.seed(), s.start(), s.days(), s.file(), s.sha256())
+}
+
+fn run_sensitivity(args: &AnalysisArgs, outcome: Outcome, swing_runs: u32) -> Result<(), Failure> {
+    let (scenario, stem, pool) = args.prepare()?;
+    let uncertain = scenario.uncertain_inputs().len() as u64;
+    let total = u64::from(scenario.runs()) + u64::from(swing_runs) * (1 + 2 * uncertain);
+    let done = AtomicU64::new(0);
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let result = progress::with_progress(total, &done, show, || {
+        pool.install(|| analysis::sensitivity(&scenario, outcome, swing_runs, Some(&done)))
+    });
+    let sensitivity = result.map_err(|e| analysis_failure(&scenario, &e))?;
+    let mut files = vec![("sensitivity.csv".to_string(), output::sensitivity_csv(&sensitivity).into_bytes())];
+    if !args.no_plot {
+        let chart = plot::Tornado { sensitivity: &sensitivity, name: scenario.name(), footer: footer(&scenario) };
+        let bytes =
+            pool.install(|| plot::tornado_chart(&chart, args.format)).map_err(|e| Failure::Other(e.to_string()))?;
+        files.push((format!("tornado.{}", args.format.extension()), bytes));
+    }
+    let dir = args.write(&stem, "sensitivity", &files)?;
+    if !args.quiet {
+        print!("{}", output::sensitivity_table(scenario.name(), &sensitivity));
+        println!("\nwrote {}/", dir.display());
+    }
+    Ok(())
+}
+
+fn run_breakeven(
+    args: &AnalysisArgs,
+    key: &str,
+    target: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+) -> Result<(), Failure> {
+    let (scenario, stem, pool) = args.prepare()?;
+    let done = AtomicU64::new(0);
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    // The number of evaluations is not known ahead: the bar counts runs against ~30 of them.
+    let total = u64::from(scenario.runs()) * 30;
+    let result = progress::with_progress(total, &done, show, || {
+        pool.install(|| analysis::breakeven(&scenario, key, target, min, max, Some(&done)))
+    });
+    let breakeven = result.map_err(|e| analysis_failure(&scenario, &e))?;
+    let goal = scenario
+        .goal()
+        .map_or(String::new(), |g| format!("P(new army ≥ {} by {})", output::thousands(g.nominal_size()), g.by()));
+    let mut files = vec![("breakeven.csv".to_string(), output::breakeven_csv(&breakeven).into_bytes())];
+    if !args.no_plot {
+        let chart = plot::BreakEvenChart {
+            breakeven: &breakeven,
+            goal: goal.clone(),
+            name: scenario.name(),
+            footer: footer(&scenario),
+        };
+        let bytes =
+            pool.install(|| plot::breakeven_chart(&chart, args.format)).map_err(|e| Failure::Other(e.to_string()))?;
+        files.push((format!("breakeven.{}", args.format.extension()), bytes));
+    }
+    let dir = args.write(&stem, "breakeven", &files)?;
+    if !args.quiet {
+        println!("{}", output::breakeven_sentence(scenario.name(), &goal, &breakeven));
+        println!("wrote {}/", dir.display());
     }
     Ok(())
 }

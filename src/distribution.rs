@@ -205,6 +205,11 @@ impl Uncertain {
         Self { form: Form::Fixed(value), domain }
     }
 
+    /// The key's valid range.
+    pub fn domain(&self) -> Domain {
+        self.domain
+    }
+
     /// The form, for inspection.
     pub fn form(&self) -> Form {
         self.form

@@ -1,8 +1,9 @@
 //! The simulation: many runs of MODEL.md's day, in parallel and reproducibly.
 //!
-//! Each run draws its uncertain inputs once, at its start, from its own input stream, then
-//! steps through the days with its own noise stream (see [`sampling::stream`]); both depend
-//! only on the seed and the run index, so results are identical on any number of threads.
+//! Each run takes its input values from a [`Design`] (one draw per uncertain input, at the
+//! run's start), then steps through the days, each flow drawing its daily noise from a
+//! stream of its own ([`sampling::named_stream`]). Every stream depends only on the seed,
+//! the run index and a name, so results are identical on any number of threads.
 //! Runs write their daily series into disjoint slices of one buffer and are collected in
 //! run order; no floating-point sum is ever reduced across threads.
 

@@ -22,6 +22,7 @@
 //! assert!(summary.casualties_total.mean > 40.0 && summary.casualties_total.mean < 80.0);
 //! ```
 
+pub mod analysis;
 pub mod cli;
 pub mod date;
 pub mod delay;

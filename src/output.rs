@@ -210,6 +210,131 @@ pub fn precision_notes(summaries: &[Summary]) -> String {
     out
 }
 
+/// `sensitivity.csv`: one row per uncertain input, largest swing first.
+pub fn sensitivity_csv(s: &crate::analysis::Sensitivity) -> String {
+    let mut out =
+        String::from("rank,input,distribution,p10,p90,spearman,outcome_at_p10,outcome_at_p90,swing,outcome,baseline\n");
+    for (i, r) in s.inputs.iter().enumerate() {
+        let dist = r.distribution.to_string().replace('"', "\"\"");
+        let _ = writeln!(
+            out,
+            "{},{},\"{dist}\",{},{},{},{},{},{},{},{}",
+            i + 1,
+            r.key,
+            r.p10,
+            r.p90,
+            r.spearman,
+            r.at_p10,
+            r.at_p90,
+            r.swing(),
+            s.outcome.name(),
+            s.baseline
+        );
+    }
+    out
+}
+
+/// The sensitivity table for the terminal.
+pub fn sensitivity_table(name: &str, s: &crate::analysis::Sensitivity) -> String {
+    let value = |x: f64| {
+        if s.outcome == crate::analysis::Outcome::NewArmy { format!("{x:.3}") } else { thousands(x) }
+    };
+    let mut out = format!(
+        "What drives {} in \"{name}\" ({} runs for ρ; {} runs at each end of a swing)\n",
+        s.outcome.name(),
+        thousands(f64::from(s.runs)),
+        thousands(f64::from(s.swing_runs))
+    );
+    if s.inputs.is_empty() {
+        out.push_str("no uncertain inputs: every run differs only by daily noise\n");
+        return out;
+    }
+    let rows: Vec<[String; 6]> = s
+        .inputs
+        .iter()
+        .map(|r| {
+            [
+                r.key.clone(),
+                format!("{} → {}", crate::plot::input_value_text(r.p10), crate::plot::input_value_text(r.p90)),
+                format!("{:+.2}", r.spearman),
+                value(r.at_p10),
+                value(r.at_p90),
+                if s.outcome == crate::analysis::Outcome::NewArmy {
+                    format!("{:+.3}", r.swing())
+                } else {
+                    format!("{}{}", if r.swing() >= 0.0 { "+" } else { "" }, thousands(r.swing()))
+                },
+            ]
+        })
+        .collect();
+    let header = ["input", "P10 → P90", "Spearman ρ", "outcome at P10", "outcome at P90", "swing"];
+    let widths: Vec<usize> = (0..6)
+        .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([header[i].chars().count()]).max().unwrap_or(0))
+        .collect();
+    let line = |cells: [&str; 6]| {
+        let mut l = String::new();
+        for (i, c) in cells.iter().enumerate() {
+            let pad = " ".repeat(widths[i] - c.chars().count());
+            if i == 0 {
+                let _ = write!(l, "{c}{pad}   ");
+            } else {
+                let _ = write!(l, "{pad}{c}   ");
+            }
+        }
+        l.trim_end().to_string() + "\n"
+    };
+    out += &line(header);
+    for r in &rows {
+        out += &line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]]);
+    }
+    let _ = writeln!(out, "all inputs at their medians: {}", value(s.baseline));
+    out
+}
+
+/// `breakeven.csv`: every evaluation of the probability, by value of the varied input.
+pub fn breakeven_csv(b: &crate::analysis::BreakEven) -> String {
+    let mut out = String::from("input,value,probability,lo95,hi95,runs,target,breakeven\n");
+    for p in &b.points {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{}",
+            b.key,
+            p.value,
+            p.probability,
+            p.lo95,
+            p.hi95,
+            b.runs,
+            b.target,
+            b.value.map_or(String::new(), |v| v.to_string())
+        );
+    }
+    out
+}
+
+/// The answer of a break-even search in one sentence.
+pub fn breakeven_sentence(name: &str, goal: &str, b: &crate::analysis::BreakEven) -> String {
+    let range = format!("{} to {}", crate::plot::input_value_text(b.range.0), crate::plot::input_value_text(b.range.1));
+    match b.value {
+        Some(v) => format!(
+            "{name}: {goal} {} {} {} {} = {} (searched {range}; {} runs at each of {} values, common random numbers)",
+            if b.increasing { "reaches" } else { "stays at or above" },
+            b.target,
+            if b.increasing { "from" } else { "up to" },
+            b.key,
+            crate::plot::input_value_text(v),
+            thousands(f64::from(b.runs)),
+            b.points.len()
+        ),
+        None => format!(
+            "{name}: {goal} does not reach {} anywhere from {range} of {} ({} runs at each of {} values); try --min/--max",
+            b.target,
+            b.key,
+            thousands(f64::from(b.runs)),
+            b.points.len()
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

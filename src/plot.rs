@@ -6,6 +6,7 @@
 //! machine with no fonts installed. Bitmaps are encoded with the `png` crate; the same
 //! results always give the same bytes.
 
+mod analysis;
 mod comparison;
 mod fan;
 mod ticks;
@@ -19,6 +20,7 @@ use plotters::style::FontStyle;
 use crate::engine::SERIES;
 use crate::stats::Band;
 
+pub use analysis::{BreakEvenChart, Tornado, breakeven_chart, input_value as input_value_text, tornado_chart};
 pub use comparison::{ComparisonEntry, comparison_chart, comparison_csv};
 pub use fan::{FanChart, fan_chart};
 
@@ -182,7 +184,14 @@ fn shorten(s: &str, max: usize) -> String {
 }
 
 /// The footer that traces a chart to its input: runs, seed, dates, program, file hash.
-fn provenance(runs: u32, seed: u64, start: crate::date::Date, days: u32, file: &str, sha256: &str) -> String {
+pub(crate) fn provenance(
+    runs: u32,
+    seed: u64,
+    start: crate::date::Date,
+    days: u32,
+    file: &str,
+    sha256: &str,
+) -> String {
     format!(
         "{} runs · seed {seed} · from {start} for {days} days · muster {} · {} (sha256 {})",
         crate::output::thousands(f64::from(runs)),

@@ -448,8 +448,9 @@ fn read_recruitment(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Opt
             if let Some(u) = &uptake {
                 r.error_with_help(u, "`uptake` goes with `pool`, not with `daily`", intake_help);
             }
+            let daily = read_schedule(r, d, h);
             let dispersion = dispersion.as_ref().map(|f| r.input(f, Domain::Positive));
-            match (read_schedule(r, d, h), dispersion) {
+            match (daily, dispersion) {
                 (Some(daily), None) => Some(Intake::Rate { daily, dispersion: None }),
                 (Some(daily), Some(Some(k))) => Some(Intake::Rate { daily, dispersion: Some(k) }),
                 _ => None,

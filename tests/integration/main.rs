@@ -1,6 +1,7 @@
 //! Integration tests, one binary (faster to build): the shared hand-checked scenarios,
 //! analytic checks per flow, properties over random scenarios, and the command line.
 
+mod analysis;
 mod charts;
 mod checks;
 mod cli;

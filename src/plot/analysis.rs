@@ -1,0 +1,283 @@
+//! Charts of the analyses: the tornado of a sensitivity analysis and the curve of a
+//! break-even search.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use super::{Drawable, Format, MUTED, PALETTE, PlotError, TEXT, plot_error, render, shorten, text_style};
+use crate::analysis::{BreakEven, Outcome, Sensitivity};
+use crate::output::thousands;
+
+/// Rows a tornado shows; the rest are in `sensitivity.csv`.
+const MAX_ROWS: usize = 18;
+
+/// A number on an outcome's scale: a probability with 3 decimals, else a rounded count.
+fn outcome_value(outcome: Outcome, x: f64) -> String {
+    match outcome {
+        Outcome::NewArmy => format!("{x:.3}"),
+        _ => thousands(x),
+    }
+}
+
+/// A value of an input: thousands separators for large values, 3 significant digits for
+/// small ones (fractions, rates).
+pub fn input_value(x: f64) -> String {
+    if x.abs() >= 100.0 {
+        thousands(x)
+    } else if x == 0.0 {
+        "0".into()
+    } else {
+        let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
+        format!("{x:.digits$}")
+    }
+}
+
+fn outcome_label(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::FormationEnd => "formation at the end",
+        Outcome::DeployedEnd => "deployed at the end",
+        Outcome::NewArmy => "the probability of the new army",
+        Outcome::DayReached => "the day the new army is reached",
+    }
+}
+
+/// What a tornado chart shows.
+pub struct Tornado<'a> {
+    /// The analysis.
+    pub sensitivity: &'a Sensitivity,
+    /// The scenario's name.
+    pub name: &'a str,
+    /// The footer line that traces the chart to its input.
+    pub footer: String,
+}
+
+/// Draws the tornado chart: one bar per uncertain input, largest swing on top.
+///
+/// # Errors
+/// If drawing or encoding fails.
+pub fn tornado_chart(chart: &Tornado<'_>, format: Format) -> Result<Vec<u8>, PlotError> {
+    render(chart, format)
+}
+
+impl Drawable for Tornado<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, k: i32) -> Result<(), PlotError> {
+        let s = self.sensitivity;
+        let height = super::HEIGHT as i32 * k;
+        root.fill(&WHITE).map_err(plot_error)?;
+        let (header, rest) = root.split_vertically(120 * k);
+        let (body, footer) = rest.split_vertically(height - 160 * k);
+        let title = format!("What drives {}: {}", outcome_label(s.outcome), self.name);
+        header.draw(&Text::new(title, (40 * k, 14 * k), text_style(30 * k, &TEXT))).map_err(plot_error)?;
+        let how = format!(
+            "Mean outcome with one input at its 10th (light) and 90th (dark) percentile, all others at their medians ({} runs each); ρ: Spearman rank correlation over {} runs",
+            thousands(f64::from(s.swing_runs)),
+            thousands(f64::from(s.runs))
+        );
+        header.draw(&Text::new(how, (40 * k, 58 * k), text_style(16 * k, &MUTED))).map_err(plot_error)?;
+        footer
+            .draw(&Text::new(self.footer.clone(), (40 * k, 12 * k), text_style(15 * k, &MUTED)))
+            .map_err(plot_error)?;
+        if s.inputs.is_empty() {
+            let note = "No uncertain inputs: every run differs only by daily noise.";
+            body.draw(&Text::new(note, (40 * k, 40 * k), text_style(22 * k, &TEXT))).map_err(plot_error)?;
+            return Ok(());
+        }
+        let rows = &s.inputs[..s.inputs.len().min(MAX_ROWS)];
+        let n = rows.len();
+        let (mut lo, mut hi) = (s.baseline, s.baseline);
+        for r in rows {
+            lo = lo.min(r.at_p10).min(r.at_p90);
+            hi = hi.max(r.at_p10).max(r.at_p90);
+        }
+        let pad = ((hi - lo) * 0.08).max(if s.outcome == Outcome::NewArmy { 0.02 } else { 1.0 });
+        let (x_lo, x_hi) = if s.outcome == Outcome::NewArmy {
+            ((lo - pad).max(0.0), (hi + pad).min(1.0))
+        } else {
+            ((lo - pad).max(0.0).min(lo), hi + pad)
+        };
+        let width = |w: i32| (w * k) as u32;
+        let mut chart = ChartBuilder::on(&body)
+            .margin_top(30 * k)
+            .margin_bottom(6 * k)
+            .margin_left(16 * k)
+            .margin_right(60 * k)
+            .x_label_area_size(44 * k)
+            .y_label_area_size(560 * k)
+            .build_cartesian_2d(x_lo..x_hi, 0f64..n as f64)
+            .map_err(plot_error)?;
+        let row = |i: usize| (n - 1 - i) as f64;
+        let outcome = s.outcome;
+        chart
+            .configure_mesh()
+            .x_labels(8)
+            .x_label_formatter(&|x| outcome_value(outcome, *x))
+            .y_labels(0)
+            .disable_y_mesh()
+            .label_style(text_style(16 * k, &TEXT))
+            .set_all_tick_mark_size(5 * k)
+            .bold_line_style(BLACK.mix(0.09).stroke_width(width(1)))
+            .light_line_style(TRANSPARENT)
+            .axis_style(BLACK.mix(0.45).stroke_width(width(1)))
+            .draw()
+            .map_err(plot_error)?;
+        let (base_x, base_y) = body.get_base_pixel();
+        for (i, r) in rows.iter().enumerate() {
+            let y = row(i);
+            for (end, color) in [(r.at_p10, PALETTE[5]), (r.at_p90, PALETTE[0])] {
+                let bar = Rectangle::new([(s.baseline, y + 0.18), (end, y + 0.82)], color.filled());
+                chart.draw_series(std::iter::once(bar)).map_err(plot_error)?;
+            }
+            let (_, py) = chart.backend_coord(&(x_lo, y + 0.5));
+            let label = format!(
+                "{}  ({} → {}, ρ = {:+.2})",
+                shorten(&r.key, 34),
+                input_value(r.p10),
+                input_value(r.p90),
+                r.spearman
+            );
+            let style = text_style(16 * k, &TEXT).pos(Pos::new(HPos::Right, VPos::Center));
+            let at = (chart.backend_coord(&(x_lo, 0.0)).0 - 12 * k - base_x, py - base_y);
+            body.draw(&Text::new(label, at, style)).map_err(plot_error)?;
+        }
+        let line = [(s.baseline, 0.0), (s.baseline, n as f64)];
+        chart.draw_series(LineSeries::new(line, BLACK.stroke_width(width(2)))).map_err(plot_error)?;
+        let (x, y) = chart.backend_coord(&(s.baseline, n as f64));
+        let style = text_style(16 * k, &TEXT).pos(Pos::new(HPos::Center, VPos::Bottom));
+        let label = format!("all inputs at their medians: {}", outcome_value(outcome, s.baseline));
+        body.draw(&Text::new(label, (x - base_x, y - 6 * k - base_y), style)).map_err(plot_error)?;
+        if s.inputs.len() > n {
+            let more = format!("{} more inputs with smaller swings are in sensitivity.csv", s.inputs.len() - n);
+            footer.draw(&Text::new(more, (40 * k, -8 * k), text_style(15 * k, &MUTED))).map_err(plot_error)?;
+        }
+        Ok(())
+    }
+}
+
+/// What a break-even chart shows.
+pub struct BreakEvenChart<'a> {
+    /// The search.
+    pub breakeven: &'a BreakEven,
+    /// What is reached, e.g. "P(new army ≥ 30,000 by 2024-12-31)".
+    pub goal: String,
+    /// The scenario's name.
+    pub name: &'a str,
+    /// The footer line that traces the chart to its input.
+    pub footer: String,
+}
+
+/// Draws the probability against the varied input, with its 95% interval, the target
+/// and the break-even value.
+///
+/// # Errors
+/// If drawing or encoding fails.
+pub fn breakeven_chart(chart: &BreakEvenChart<'_>, format: Format) -> Result<Vec<u8>, PlotError> {
+    render(chart, format)
+}
+
+impl Drawable for BreakEvenChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, k: i32) -> Result<(), PlotError> {
+        let b = self.breakeven;
+        let height = super::HEIGHT as i32 * k;
+        root.fill(&WHITE).map_err(plot_error)?;
+        let (header, rest) = root.split_vertically(120 * k);
+        let (body, footer) = rest.split_vertically(height - 160 * k);
+        let title = format!("Break-even: {} for {} = {}", b.key, self.goal, b.target);
+        header.draw(&Text::new(title, (40 * k, 14 * k), text_style(28 * k, &TEXT))).map_err(plot_error)?;
+        let answer = match b.value {
+            Some(v) => format!(
+                "{}: reached at {} = {} (bisection on {} runs with common random numbers)",
+                self.name,
+                b.key,
+                input_value(v),
+                thousands(f64::from(b.runs))
+            ),
+            None => format!(
+                "{}: not reached anywhere in {} to {} ({} runs at each value)",
+                self.name,
+                input_value(b.range.0),
+                input_value(b.range.1),
+                thousands(f64::from(b.runs))
+            ),
+        };
+        header.draw(&Text::new(answer, (40 * k, 58 * k), text_style(18 * k, &MUTED))).map_err(plot_error)?;
+        footer
+            .draw(&Text::new(self.footer.clone(), (40 * k, 12 * k), text_style(15 * k, &MUTED)))
+            .map_err(plot_error)?;
+
+        let width = |w: i32| (w * k) as u32;
+        let (x_lo, x_hi) = b.range;
+        let mut chart = ChartBuilder::on(&body)
+            .margin_top(30 * k)
+            .margin_bottom(6 * k)
+            .margin_left(16 * k)
+            .margin_right(160 * k)
+            .x_label_area_size(50 * k)
+            .y_label_area_size(90 * k)
+            .build_cartesian_2d(x_lo..x_hi, 0f64..1f64)
+            .map_err(plot_error)?;
+        chart
+            .configure_mesh()
+            .x_labels(8)
+            .x_label_formatter(&|x| input_value(*x))
+            .y_labels(6)
+            .y_label_formatter(&|y| format!("{y:.1}"))
+            .x_desc(b.key.clone())
+            .y_desc("probability")
+            .label_style(text_style(17 * k, &TEXT))
+            .axis_desc_style(text_style(18 * k, &TEXT))
+            .set_all_tick_mark_size(5 * k)
+            .bold_line_style(BLACK.mix(0.09).stroke_width(width(1)))
+            .light_line_style(TRANSPARENT)
+            .axis_style(BLACK.mix(0.45).stroke_width(width(1)))
+            .draw()
+            .map_err(plot_error)?;
+        let color = PALETTE[0];
+        let band: Vec<(f64, f64)> = b
+            .points
+            .iter()
+            .map(|p| (p.value, p.hi95))
+            .chain(b.points.iter().rev().map(|p| (p.value, p.lo95)))
+            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled()))).map_err(plot_error)?;
+        let curve = b.points.iter().map(|p| (p.value, p.probability));
+        chart.draw_series(LineSeries::new(curve, color.stroke_width(width(3)))).map_err(plot_error)?;
+        chart
+            .draw_series(b.points.iter().map(|p| Circle::new((p.value, p.probability), 4 * k, color.filled())))
+            .map_err(plot_error)?;
+        let (base_x, base_y) = body.get_base_pixel();
+        let target = [(x_lo, b.target), (x_hi, b.target)];
+        chart
+            .draw_series(DashedLineSeries::new(target, 12 * k, 8 * k, BLACK.stroke_width(width(2))))
+            .map_err(plot_error)?;
+        let (x, y) = chart.backend_coord(&(x_hi, b.target));
+        let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
+        body.draw(&Text::new(format!("target {}", b.target), (x + 12 * k - base_x, y - base_y), style))
+            .map_err(plot_error)?;
+        if let Some(v) = b.value {
+            let line = [(v, 0.0), (v, 1.0)];
+            chart
+                .draw_series(DashedLineSeries::new(line, 4 * k, 6 * k, MUTED.stroke_width(width(2))))
+                .map_err(plot_error)?;
+            let (x, y) = chart.backend_coord(&(v, 1.0));
+            let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Center, VPos::Bottom));
+            let label = format!("break-even {}", input_value(v));
+            body.draw(&Text::new(label, (x - base_x, y - 6 * k - base_y), style)).map_err(plot_error)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_values_read_well() {
+        assert_eq!(input_value(1350.0), "1,350");
+        assert_eq!(input_value(0.85), "0.850");
+        assert_eq!(input_value(0.000015), "0.0000150");
+        assert_eq!(input_value(45.25), "45.2");
+        assert_eq!(input_value(0.0), "0");
+    }
+}
