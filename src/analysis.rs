@@ -125,6 +125,8 @@ pub struct Sensitivity {
     pub swing_runs: u32,
     /// Mean outcome with every uncertain input at its median.
     pub baseline: f64,
+    /// With a goal: the new-army probability over the runs and its 95% Wilson interval.
+    pub new_army: Option<[f64; 3]>,
     /// The inputs, sorted by |swing|, largest first, then by |ρ|.
     pub inputs: Vec<InputSensitivity>,
 }
@@ -190,7 +192,12 @@ pub fn sensitivity(
     inputs.sort_by(|a, b| {
         b.swing().abs().total_cmp(&a.swing().abs()).then(b.spearman.abs().total_cmp(&a.spearman.abs()))
     });
-    Ok(Sensitivity { outcome, runs: results.runs, swing_runs, baseline, inputs })
+    let new_army = scenario.goal().map(|_| {
+        let reached = results.outcomes.iter().filter(|o| o.day_reached.is_some()).count() as u64;
+        let (lo, hi) = wilson_interval(reached, u64::from(results.runs), Z95);
+        [reached as f64 / f64::from(results.runs), lo, hi]
+    });
+    Ok(Sensitivity { outcome, runs: results.runs, swing_runs, baseline, new_army, inputs })
 }
 
 /// Ranks from 1, ties given their average rank (so a constant series has constant ranks).

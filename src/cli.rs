@@ -490,7 +490,10 @@ fn run_sensitivity(args: &AnalysisArgs, outcome: Outcome, swing_runs: u32) -> Re
     }
     let dir = args.write(&stem, "sensitivity", &files)?;
     if !args.quiet {
-        print!("{}", output::sensitivity_table(scenario.name(), &sensitivity));
+        let goal = scenario
+            .goal()
+            .map_or(String::new(), |g| format!("P(new army ≥ {} by {})", output::thousands(g.nominal_size()), g.by()));
+        print!("{}", output::sensitivity_table(scenario.name(), &goal, &sensitivity));
         println!("\nwrote {}/", dir.display());
     }
     Ok(())

@@ -234,12 +234,17 @@ pub fn sensitivity_csv(s: &crate::analysis::Sensitivity) -> String {
     out
 }
 
-/// The sensitivity table for the terminal.
-pub fn sensitivity_table(name: &str, s: &crate::analysis::Sensitivity) -> String {
+/// The sensitivity table for the terminal, after the new-army probability (with a goal).
+pub fn sensitivity_table(name: &str, goal: &str, s: &crate::analysis::Sensitivity) -> String {
     let value = |x: f64| {
         if s.outcome == crate::analysis::Outcome::NewArmy { format!("{x:.3}") } else { thousands(x) }
     };
-    let mut out = format!(
+    let mut out = String::new();
+    if let Some([p, lo, hi]) = s.new_army {
+        let _ = writeln!(out, "{goal} = {p:.3} [{lo:.3}, {hi:.3}] over {} runs", thousands(f64::from(s.runs)));
+    }
+    let _ = write!(
+        out,
         "What drives {} in \"{name}\" ({} runs for ρ; {} runs at each end of a swing)\n",
         s.outcome.name(),
         thousands(f64::from(s.runs)),
