@@ -243,9 +243,9 @@ pub fn sensitivity_table(name: &str, goal: &str, s: &crate::analysis::Sensitivit
     if let Some([p, lo, hi]) = s.new_army {
         let _ = writeln!(out, "{goal} = {p:.3} [{lo:.3}, {hi:.3}] over {} runs", thousands(f64::from(s.runs)));
     }
-    let _ = write!(
+    let _ = writeln!(
         out,
-        "What drives {} in \"{name}\" ({} runs for ρ; {} runs at each end of a swing)\n",
+        "What drives {} in \"{name}\" ({} runs for ρ; {} runs at each end of a swing)",
         s.outcome.name(),
         thousands(f64::from(s.runs)),
         thousands(f64::from(s.swing_runs))
