@@ -56,6 +56,8 @@ enum Command {
         #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
         swing_runs: u32,
     },
+    /// Estimate [attrition] inputs (rate, dispersion, drift) from an observed daily series.
+    Calibrate(CalibrateArgs),
     /// Find the value of one input at which the new-army probability reaches a target.
     Breakeven {
         #[command(flatten)]
@@ -73,6 +75,36 @@ enum Command {
         #[arg(long, value_name = "X")]
         max: Option<f64>,
     },
+}
+
+/// Options of `simulate calibrate`.
+#[derive(Debug, Args)]
+struct CalibrateArgs {
+    /// CSV file: a header row, dates (YYYY-MM-DD) in the first column, every day present.
+    #[arg(value_name = "FILE.csv")]
+    file: PathBuf,
+    /// First day of the window [default: the series' first usable day].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    from: Option<crate::date::Date>,
+    /// Last day of the window [default: the series' last day].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    to: Option<crate::date::Date>,
+    /// The value column [default: the first numeric column].
+    #[arg(long, value_name = "NAME")]
+    column: Option<String>,
+    /// The column holds daily counts.
+    #[arg(long, conflicts_with = "cumulative")]
+    daily: bool,
+    /// The column holds a running total (the default).
+    #[arg(long)]
+    cumulative: bool,
+    /// Print JSON instead of a TOML block.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_date(s: &str) -> Result<crate::date::Date, String> {
+    s.parse()
 }
 
 /// Options of the analysis subcommands.
@@ -182,6 +214,7 @@ where
     };
     let result = match cli.command {
         Some(Command::Check { files }) => check(&files),
+        Some(Command::Calibrate(args)) => run_calibrate(&args),
         Some(Command::Sensitivity { common, outcome, swing_runs }) => run_sensitivity(&common, outcome, swing_runs),
         Some(Command::Breakeven { common, vary, probability, min, max }) => {
             run_breakeven(&common, &vary, probability, min, max)
@@ -534,6 +567,28 @@ fn run_breakeven(
     if !args.quiet {
         println!("{}", output::breakeven_sentence(scenario.name(), &goal, &breakeven));
         println!("wrote {}/", dir.display());
+    }
+    Ok(())
+}
+
+fn run_calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
+    let bad = |e: crate::calibrate::CalibrationError| Failure::Input(format!("error: {e}\n"));
+    let series = crate::calibrate::Series::read(&args.file, args.column.as_deref()).map_err(bad)?;
+    let cumulative = !args.daily;
+    let (from, to, counts) = series.daily_counts(args.from, args.to, cumulative).map_err(bad)?;
+    let calibration = crate::calibrate::estimate(from, to, &counts);
+    if args.json {
+        let json = serde_json::to_string_pretty(&calibration).map_err(|e| Failure::Other(e.to_string()))?;
+        println!("{json}");
+    } else {
+        let mut command = format!("simulate calibrate {} --from {from} --to {to}", args.file.display());
+        if let Some(c) = &args.column {
+            command += &format!(" --column {c}");
+        }
+        if args.daily {
+            command += " --daily";
+        }
+        print!("{}", calibration.toml(&command, &series, cumulative));
     }
     Ok(())
 }

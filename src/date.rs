@@ -59,6 +59,22 @@ fn days_in_month(year: i32, month: u32) -> u32 {
     }
 }
 
+impl std::str::FromStr for Date {
+    type Err = String;
+
+    /// Parses `YYYY-MM-DD`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a date (YYYY-MM-DD)");
+        let mut parts = s.trim().splitn(3, '-');
+        let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else { return Err(bad()) };
+        if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+            return Err(bad());
+        }
+        let (y, m, d) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?, d.parse().map_err(|_| bad())?);
+        Date::from_ymd(y, m, d).ok_or_else(bad)
+    }
+}
+
 impl fmt::Display for Date {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let (y, m, d) = self.ymd();
@@ -87,6 +103,14 @@ mod tests {
             let date = Date(d);
             let (y, m, dd) = date.ymd();
             assert_eq!(Date::from_ymd(y, m, dd), Some(date));
+        }
+    }
+
+    #[test]
+    fn parses_iso_dates_only() {
+        assert_eq!("2023-09-03".parse::<Date>(), Ok(Date::from_ymd(2023, 9, 3).unwrap()));
+        for bad in ["2023-9-3", "2023-02-30", "03/09/2023", "", "2023-09-03x"] {
+            assert!(bad.parse::<Date>().is_err(), "{bad}");
         }
     }
 

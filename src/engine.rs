@@ -208,8 +208,38 @@ impl StepRate {
     }
 }
 
+/// A drifting rate's multiplier exp(x_t − sd²/2), with x a stationary AR(1) process:
+/// x_0 ~ N(0, sd²), x_{t+1} = φ x_t + sd √(1 − φ²) ε_t, φ = exp(−1/days), so every x_t
+/// has variance sd², lag-h correlation φ^h, and the multiplier has mean 1.
+struct DriftState {
+    sd: f64,
+    phi: f64,
+    innovation: f64,
+    x: f64,
+    rng: StreamRng,
+}
+
+impl DriftState {
+    fn new(sd: f64, days: f64, mut rng: StreamRng) -> Self {
+        let phi = (-1.0 / days).exp();
+        let x = sd * standard_normal(&mut rng);
+        Self { sd, phi, innovation: sd * (1.0 - phi * phi).sqrt(), x, rng }
+    }
+
+    /// Today's multiplier; then one step forward.
+    fn next(&mut self) -> f64 {
+        let multiplier = (self.x - self.sd * self.sd / 2.0).exp();
+        self.x = self.phi * self.x + self.innovation * standard_normal(&mut self.rng);
+        multiplier
+    }
+}
+
+fn standard_normal(rng: &mut StreamRng) -> f64 {
+    rand_distr::Distribution::<f64>::sample(&rand_distr::StandardNormal, rng)
+}
+
 enum IntakeDraw {
-    Rate { daily: StepRate, dispersion: Option<f64> },
+    Rate { daily: StepRate, dispersion: Option<f64>, drift: Option<DriftState> },
     Pool { remaining: u64, uptake: f64 },
 }
 
@@ -309,7 +339,8 @@ pub fn simulate_run_with(
             split = [1.0, 0.0, 0.0];
         }
         let per_1000 = matches!(a.rate, AttritionRate::Per1000(_));
-        (rate, per_1000, dispersion, split, value(a.return_to_duty), &a.recovery, noise("attrition"))
+        let drift = a.drift.map(|d| DriftState::new(value(d.sd), value(d.days), noise("drift:attrition")));
+        (rate, per_1000, dispersion, split, value(a.return_to_duty), &a.recovery, noise("attrition"), drift)
     });
     let mut losses: Vec<(f64, StreamRng)> = s
         .losses
@@ -323,9 +354,13 @@ pub fn simulate_run_with(
         .enumerate()
         .map(|(i, r)| {
             let intake = match &r.intake {
-                Intake::Rate { daily, dispersion } => {
-                    IntakeDraw::Rate { daily: StepRate::new(daily, values), dispersion: dispersion.map(value) }
-                }
+                Intake::Rate { daily, dispersion, drift } => IntakeDraw::Rate {
+                    daily: StepRate::new(daily, values),
+                    dispersion: dispersion.map(value),
+                    drift: drift.map(|d| {
+                        DriftState::new(value(d.sd), value(d.days), noise(&format!("drift:recruitment[{i}]")))
+                    }),
+                },
                 Intake::Pool { size, uptake } => {
                     IntakeDraw::Pool { remaining: whole(value(*size)), uptake: value(*uptake) }
                 }
@@ -357,11 +392,18 @@ pub fn simulate_run_with(
     for t in 0..days {
         // 1. Intake.
         for (r, (intake, bonus, pipe)) in s.recruitment.iter().zip(streams.iter_mut()) {
+            // A drift moves every day, in the window or not, so its level stays stationary.
+            let multiplier = match intake {
+                IntakeDraw::Rate { drift: Some(d), .. } => d.next(),
+                _ => 1.0,
+            };
             if t < r.first_day as usize || t > r.last_day as usize {
                 continue;
             }
             let n = match intake {
-                IntakeDraw::Rate { daily, dispersion } => count(&mut pipe.rng, daily.at(t as i64), *dispersion),
+                IntakeDraw::Rate { daily, dispersion, .. } => {
+                    count(&mut pipe.rng, daily.at(t as i64) * multiplier, *dispersion)
+                }
                 IntakeDraw::Pool { remaining, uptake } => {
                     let n = binomial(&mut pipe.rng, *remaining, *uptake);
                     *remaining -= n;
@@ -405,9 +447,9 @@ pub fn simulate_run_with(
 
         // 3. Combat casualties, from deployed only.
         let mut lost_today = 0;
-        if let Some((rate, per_1000, dispersion, split, return_to_duty, recovery, rng)) = attrition.as_mut() {
+        if let Some((rate, per_1000, dispersion, split, return_to_duty, recovery, rng, drift)) = attrition.as_mut() {
             let deployed = l.strength.min(target);
-            let r = rate.at(t as i64);
+            let r = rate.at(t as i64) * drift.as_mut().map_or(1.0, DriftState::next);
             let mean = if *per_1000 { r * deployed as f64 / 1000.0 } else { r };
             let casualties = count(rng, mean, *dispersion).min(deployed);
             let killed = binomial(rng, casualties, split[0]);

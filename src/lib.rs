@@ -23,6 +23,7 @@
 //! ```
 
 pub mod analysis;
+pub mod calibrate;
 pub mod cli;
 pub mod date;
 pub mod delay;

@@ -217,12 +217,24 @@ pub struct Attrition {
     pub(crate) rate: AttritionRate,
     /// Negative binomial shape k; `None` is Poisson.
     pub(crate) dispersion: Option<InputId>,
+    /// Slow wandering of the rate, if any.
+    pub(crate) drift: Option<Drift>,
     /// Shares killed, wounded and missing; their nominal values sum to 1, and each run's
     /// draws are normalised to sum to 1.
     pub(crate) split: [InputId; 3],
     pub(crate) return_to_duty: InputId,
     /// Recovery delay, at least one day.
     pub(crate) recovery: DelayKernel,
+}
+
+/// `drift = { sd, days }`: the daily rate is multiplied by exp(x_t − sd²/2), where x_t is
+/// a stationary AR(1) process in log space with standard deviation `sd` and correlation
+/// time `days` (x_0 from the stationary law), so the mean rate is unchanged but its level
+/// wanders as real intensity does.
+#[derive(Clone, Copy, Debug)]
+pub struct Drift {
+    pub(crate) sd: InputId,
+    pub(crate) days: InputId,
 }
 
 /// `[[loss]]`: a non-combat hazard.
@@ -242,6 +254,8 @@ pub enum Intake {
         daily: Schedule,
         /// Negative binomial shape k; `None` is Poisson.
         dispersion: Option<InputId>,
+        /// Slow wandering of the rate, if any.
+        drift: Option<Drift>,
     },
     /// A finite pool of which a fraction `uptake` of what is left signs each day.
     Pool {

@@ -5,8 +5,8 @@ use toml::de::DeTable;
 use super::diagnostic::{Diagnostic, ScenarioError};
 use super::reader::{Field, Reader, Table};
 use super::{
-    Attrition, AttritionRate, Cost, Force, Goal, InputId, Intake, Loss, Mobilization, Overrides, Recruitment, Sampling,
-    Scenario, Schedule,
+    Attrition, AttritionRate, Cost, Drift, Force, Goal, InputId, Intake, Loss, Mobilization, Overrides, Recruitment,
+    Sampling, Scenario, Schedule,
 };
 use crate::date::Date;
 use crate::delay::DelayKernel;
@@ -44,7 +44,7 @@ const SIMULATION_KEYS: &[&str] = &["start", "days", "runs", "seed", "sampling"];
 const CORRELATION_KEYS: &[&str] = &["between", "rank"];
 const FORCE_KEYS: &[&str] = &["initial", "target"];
 const ATTRITION_KEYS: &[&str] =
-    &["daily", "per_1000", "dispersion", "killed", "wounded", "missing", "return_to_duty", "recovery_days"];
+    &["daily", "per_1000", "dispersion", "drift", "killed", "wounded", "missing", "return_to_duty", "recovery_days"];
 const LOSS_KEYS: &[&str] = &["name", "annual_rate"];
 const RECRUITMENT_KEYS: &[&str] = &[
     "name",
@@ -52,6 +52,7 @@ const RECRUITMENT_KEYS: &[&str] = &[
     "pool",
     "uptake",
     "dispersion",
+    "drift",
     "start",
     "end",
     "training_days",
@@ -362,6 +363,7 @@ fn read_attrition(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Optio
         }
     };
     let dispersion = t.take("dispersion").map(|f| r.input(&f, Domain::Positive));
+    let drift = t.take("drift").map(|f| read_drift(r, f));
     let split_fields = [t.take("killed"), t.take("wounded"), t.take("missing")];
     let any_split = split_fields.iter().any(Option::is_some);
     let mut split = Vec::with_capacity(3);
@@ -411,9 +413,14 @@ fn read_attrition(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Optio
         Some(k) => Some(k?),
         None => None,
     };
+    let drift = match drift {
+        Some(d) => Some(d?),
+        None => None,
+    };
     Some(Attrition {
         rate: rate?,
         dispersion,
+        drift,
         split: [killed?, wounded?, missing?],
         return_to_duty: return_to_duty?,
         recovery: recovery?,
@@ -442,6 +449,7 @@ fn read_recruitment(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Opt
     let index = t.path.trim_start_matches("recruitment").to_string();
     let name = read_name(r, &mut t, "recruitment", &index);
     let (daily, pool, uptake, dispersion) = (t.take("daily"), t.take("pool"), t.take("uptake"), t.take("dispersion"));
+    let drift = t.take("drift");
     let intake_help = "a stream signs up either daily = <mean a day>, or pool = <people> with uptake = <fraction of the remaining pool a day>";
     let intake = match (&daily, &pool) {
         (Some(d), None) => {
@@ -450,9 +458,11 @@ fn read_recruitment(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Opt
             }
             let daily = read_schedule(r, d, h);
             let dispersion = dispersion.as_ref().map(|f| r.input(f, Domain::Positive));
-            match (daily, dispersion) {
-                (Some(daily), None) => Some(Intake::Rate { daily, dispersion: None }),
-                (Some(daily), Some(Some(k))) => Some(Intake::Rate { daily, dispersion: Some(k) }),
+            let drift = drift.map(|f| read_drift(r, f));
+            match (daily, dispersion, drift) {
+                (Some(daily), None | Some(Some(_)), None | Some(Some(_))) => {
+                    Some(Intake::Rate { daily, dispersion: dispersion.flatten(), drift: drift.flatten() })
+                }
                 _ => None,
             }
         }
@@ -463,6 +473,9 @@ fn read_recruitment(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Opt
                     "`dispersion` applies to a `daily` rate; a pool's daily uptake is binomial",
                     intake_help,
                 );
+            }
+            if let Some(f) = &drift {
+                r.error_with_help(f, "`drift` applies to a `daily` rate, not to a pool's uptake", intake_help);
             }
             let size = r.input(p, Domain::NonNegative);
             let uptake = match &uptake {
@@ -691,4 +704,21 @@ fn read_pair(r: &mut Reader, field: &Field<'_>, help: &str) -> Option<(InputId, 
         return None;
     }
     Some((ids[0], ids[1]))
+}
+
+/// `drift = { sd = 0.3, days = 90 }`: both uncertain numbers, registered as inputs.
+fn read_drift(r: &mut Reader, field: Field<'_>) -> Option<Drift> {
+    let help = "drift = { sd = 0.3, days = 90 }: sd of the log rate (≥ 0), correlation time in days (> 0)";
+    let mut t = r.table(field)?;
+    let part = |r: &mut Reader, t: &mut Table<'_>, key: &str, domain: Domain| match t.take(key) {
+        Some(f) => r.input(&f, domain),
+        None => {
+            r.missing(t, key, help);
+            None
+        }
+    };
+    let sd = part(r, &mut t, "sd", Domain::NonNegative);
+    let days = part(r, &mut t, "days", Domain::Positive);
+    t.finish(r, &["sd", "days"]);
+    Some(Drift { sd: sd?, days: days? })
 }

@@ -1,0 +1,310 @@
+//! Turning an observed daily series into scenario inputs: `simulate calibrate`.
+//!
+//! The model of a daily count y_t (MODEL.md's negative binomial, with `drift`):
+//! y_t | λ_t ~ NB(mean λ_t, shape k), λ_t = m·exp(x_t − s/2), with x a stationary AR(1)
+//! of variance s = sd² and lag-h correlation φ^h, φ = exp(−1/days). Its moments are
+//!
+//! - E[y] = m;
+//! - Cov(y_t, y_{t+h}) = m²(exp(s φ^h) − 1) for h ≥ 1 (only the rate is shared);
+//! - Var(y) = m + m² e^s / k + m²(e^s − 1).
+//!
+//! The estimators are the method of moments on these: m is the sample mean; s and φ are
+//! fitted by least squares to g(h) = ln(1 + γ̂(h)/m̂²) ≈ s φ^h over lags 7 to H (a grid over
+//! correlation times of a week or more, with s in closed form at each point, then
+//! refined); k solves the variance equation. Lags under a week are left out, and shorter
+//! correlation times are not fitted, because reporting artefacts (one-day catch-up spikes,
+//! weekly rhythms) give short memory that is not a drift of intensity: fitted, it would
+//! soak up the over-dispersion. Why moments rather than
+//! maximum likelihood: the likelihood of a count process with a latent AR(1) rate needs
+//! filtering (a particle or Laplace approximation) for little gain at these sample sizes,
+//! while the moments are exact under the model, fast, and easy to check by hand. Their
+//! known weakness: over a short window the sample mean absorbs part of a slow drift, so sd
+//! is underestimated and the remaining variance is read as dispersion; the printed block
+//! says how many correlation times the window spans.
+
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::date::Date;
+
+/// The shortest window estimates are made from, in days.
+pub const MIN_DAYS: usize = 60;
+
+/// The first autocovariance lag fitted, and the shortest correlation time a drift may
+/// have, in days: faster memory is reporting, not intensity.
+pub const MIN_LAG: usize = 7;
+
+/// A daily series read from a CSV file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Series {
+    /// The file as named.
+    pub file: String,
+    /// The value column's name.
+    pub column: String,
+    /// One date a row, consecutive.
+    pub dates: Vec<Date>,
+    /// The values, one a date.
+    pub values: Vec<f64>,
+}
+
+/// A problem with a series or a window, naming the file and the row where it can.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct CalibrationError {
+    /// The file.
+    pub file: String,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl Series {
+    /// Reads `path`: a header row, dates in the first column (`YYYY-MM-DD`, every day
+    /// present, in order), and values in `column` (default: the first column whose first
+    /// row is a number).
+    ///
+    /// # Errors
+    /// An unreadable file, a missing column, a row that is not a date or a number, or a
+    /// missing or repeated day, each with its line number.
+    pub fn read(path: &Path, column: Option<&str>) -> Result<Series, CalibrationError> {
+        let file = path.display().to_string();
+        let fail = |message: String| CalibrationError { file: file.clone(), message };
+        let mut reader = csv::ReaderBuilder::new()
+            .trim(csv::Trim::All)
+            .from_path(path)
+            .map_err(|e| fail(format!("cannot read: {e}")))?;
+        let headers: Vec<String> = reader
+            .headers()
+            .map_err(|e| fail(format!("cannot read the header: {e}")))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let rows: Vec<csv::StringRecord> =
+            reader.records().collect::<Result<_, _>>().map_err(|e| fail(format!("not a valid CSV file: {e}")))?;
+        let first = rows.first().ok_or_else(|| fail("no data rows below the header".into()))?;
+        let index = match column {
+            Some(name) => headers
+                .iter()
+                .position(|h| h == name)
+                .ok_or_else(|| fail(format!("no column `{name}`; the columns are: {}", headers.join(", "))))?,
+            None => (1..headers.len())
+                .find(|&i| first.get(i).is_some_and(|v| v.parse::<f64>().is_ok()))
+                .ok_or_else(|| fail("no numeric column after the date column; name one with --column".into()))?,
+        };
+        let mut dates = Vec::with_capacity(rows.len());
+        let mut values = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            // Line numbers count the header as line 1.
+            let line = i + 2;
+            let cell = |j: usize| row.get(j).unwrap_or("");
+            let date: Date = cell(0).parse().map_err(|e: String| fail(format!("line {line}: {e}")))?;
+            let value: f64 = cell(index).parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
+                fail(format!("line {line}: `{}` in column `{}` is not a number", cell(index), headers[index]))
+            })?;
+            if let Some(&previous) = dates.last() {
+                let expected = Date::add_days(previous, 1);
+                if date != expected {
+                    return Err(fail(format!(
+                        "line {line}: expected {expected} after {previous}, found {date} (the series must have every day, in order)"
+                    )));
+                }
+            }
+            dates.push(date);
+            values.push(value);
+        }
+        Ok(Series { file, column: headers[index].clone(), dates, values })
+    }
+
+    /// The daily counts of days `from..=to`: differences of a cumulative series (which
+    /// needs the day before `from`), or the values themselves.
+    ///
+    /// # Errors
+    /// A window outside the series, shorter than [`MIN_DAYS`], or a cumulative series that
+    /// decreases.
+    pub fn daily_counts(
+        &self,
+        from: Option<Date>,
+        to: Option<Date>,
+        cumulative: bool,
+    ) -> Result<(Date, Date, Vec<f64>), CalibrationError> {
+        let fail = |message: String| CalibrationError { file: self.file.clone(), message };
+        let (first, last) = (self.dates[0], self.dates[self.dates.len() - 1]);
+        let earliest = if cumulative { first.add_days(1) } else { first };
+        let from = from.unwrap_or(earliest);
+        let to = to.unwrap_or(last);
+        if from < earliest || to > last || to < from {
+            return Err(fail(format!(
+                "the window {from} to {to} is not inside the series, which {} from {earliest} to {last}",
+                if cumulative { "gives daily increments" } else { "has days" }
+            )));
+        }
+        let start = from.days_since(first) as usize;
+        let end = to.days_since(first) as usize;
+        let mut counts = Vec::with_capacity(end - start + 1);
+        for i in start..=end {
+            let y = if cumulative { self.values[i] - self.values[i - 1] } else { self.values[i] };
+            if cumulative && y < 0.0 {
+                return Err(fail(format!(
+                    "line {}: `{}` falls from {} to {} on {}; a cumulative series cannot decrease (use --daily if the column holds daily counts)",
+                    i + 2,
+                    self.column,
+                    self.values[i - 1],
+                    self.values[i],
+                    self.dates[i]
+                )));
+            }
+            counts.push(y);
+        }
+        if counts.len() < MIN_DAYS {
+            return Err(fail(format!(
+                "the window {from} to {to} has {} days; at least {MIN_DAYS} are needed to estimate a dispersion and a drift",
+                counts.len()
+            )));
+        }
+        Ok((from, to, counts))
+    }
+}
+
+/// A drift estimate.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct DriftEstimate {
+    /// Standard deviation of the log rate.
+    pub sd: f64,
+    /// Correlation time in days.
+    pub days: f64,
+}
+
+/// What `simulate calibrate` estimates.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Calibration {
+    /// First day of the window.
+    pub from: Date,
+    /// Last day.
+    pub to: Date,
+    /// Days in the window.
+    pub days: usize,
+    /// Mean daily count.
+    pub daily: f64,
+    /// Negative binomial shape k; `None` when the counts are no more variable than Poisson.
+    pub dispersion: Option<f64>,
+    /// The drift; `None` when no positive autocorrelation is found.
+    pub drift: Option<DriftEstimate>,
+    /// The lags fitted, first and last.
+    #[serde(skip)]
+    pub lags: (usize, usize),
+}
+
+/// Estimates the mean, dispersion and drift of daily counts (see the module documentation).
+pub fn estimate(from: Date, to: Date, y: &[f64]) -> Calibration {
+    let n = y.len();
+    let m = y.iter().sum::<f64>() / n as f64;
+    let variance = y.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (n as f64 - 1.0);
+    let max_lag = (n / 4).clamp(MIN_LAG + 1, 365);
+    let g: Vec<(usize, f64)> = (MIN_LAG..=max_lag)
+        .filter_map(|h| {
+            let gamma = y[..n - h].iter().zip(&y[h..]).map(|(a, b)| (a - m) * (b - m)).sum::<f64>() / n as f64;
+            let ratio = 1.0 + gamma / (m * m);
+            (ratio > 0.0).then(|| (h, ratio.ln()))
+        })
+        .collect();
+    // Least squares of s·φ^h on g(h): for a given φ the best s is Σ g φ^h / Σ φ^2h.
+    let fit = |tau: f64| {
+        let phi = (-1.0 / tau).exp();
+        let (num, den) = g.iter().fold((0.0, 0.0), |(a, b), &(h, gh)| {
+            let p = phi.powi(h as i32);
+            (a + gh * p, b + p * p)
+        });
+        let s = if den > 0.0 { (num / den).max(0.0) } else { 0.0 };
+        let sse: f64 = g.iter().map(|&(h, gh)| (gh - s * phi.powi(h as i32)).powi(2)).sum();
+        (sse, s)
+    };
+    let (lo, hi) = ((MIN_LAG as f64).ln(), (5.0 * n as f64).ln());
+    let grid: Vec<f64> = (0..=400).map(|i| (lo + (hi - lo) * f64::from(i) / 400.0).exp()).collect();
+    let best = (0..grid.len()).min_by(|&a, &b| fit(grid[a]).0.total_cmp(&fit(grid[b]).0)).unwrap_or(0);
+    // Golden-section refinement between the neighbouring grid points, in log τ.
+    let (mut a, mut b) = (grid[best.saturating_sub(1)].ln(), grid[(best + 1).min(grid.len() - 1)].ln());
+    let golden = (5f64.sqrt() - 1.0) / 2.0;
+    for _ in 0..60 {
+        let (c, d) = (b - golden * (b - a), a + golden * (b - a));
+        if fit(c.exp()).0 < fit(d.exp()).0 {
+            b = d;
+        } else {
+            a = c;
+        }
+    }
+    let tau = ((a + b) / 2.0).exp();
+    let s = fit(tau).1;
+    let drift = (s > 0.0).then(|| DriftEstimate { sd: s.sqrt(), days: tau });
+    let noise = variance - m - m * m * (s.exp() - 1.0);
+    let dispersion = (noise > 0.0).then(|| m * m * s.exp() / noise);
+    Calibration { from, to, days: n, daily: m, dispersion, drift, lags: (MIN_LAG, max_lag) }
+}
+
+/// Rounds to `digits` significant digits, for printing.
+fn significant(x: f64, digits: i32) -> f64 {
+    if x == 0.0 || !x.is_finite() {
+        return x;
+    }
+    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    (x * scale).round() / scale
+}
+
+impl Calibration {
+    /// An `[attrition]` block ready to paste, with a comment saying how it was made.
+    pub fn toml(&self, command: &str, series: &Series, cumulative: bool) -> String {
+        let mut out = format!(
+            "# Calibrated by `{command}` (muster {}):\n# {} daily {} of `{}` in {}, {} to {}; method of moments for a negative binomial\n# count around a drifting rate (mean, variance, autocovariances at lags {} to {}).\n",
+            env!("CARGO_PKG_VERSION"),
+            self.days,
+            if cumulative { "increments" } else { "values" },
+            series.column,
+            series.file,
+            self.from,
+            self.to,
+            self.lags.0,
+            self.lags.1
+        );
+        if let Some(d) = self.drift {
+            let spans = self.days as f64 / d.days;
+            if spans < 10.0 {
+                out += &format!(
+                    "# The window spans only {spans:.1} correlation times: the drift is poorly determined and\n# probably underestimated; a longer window helps.\n"
+                );
+            }
+        }
+        out += &format!("[attrition]\ndaily = {}\n", significant(self.daily, 4));
+        match self.dispersion {
+            Some(k) => out += &format!("dispersion = {}\n", significant(k, 3)),
+            None => out += "# no dispersion: the counts vary no more than Poisson\n",
+        }
+        match self.drift {
+            Some(d) => {
+                out += &format!("drift = {{ sd = {}, days = {} }}\n", significant(d.sd, 3), significant(d.days, 3))
+            }
+            None => out += "# no drift: no positive autocorrelation at lags of a week or more\n",
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn significant_digits() {
+        assert_eq!(significant(604.123, 4), 604.1);
+        assert_eq!(significant(0.012345, 3), 0.0123);
+        assert_eq!(significant(37.46, 3), 37.5);
+    }
+
+    #[test]
+    fn poisson_counts_give_no_dispersion_and_no_drift() {
+        // Alternating 9, 11: variance 1 < mean 10, negative autocorrelation.
+        let y: Vec<f64> = (0..200).map(|i| if i % 2 == 0 { 9.0 } else { 11.0 }).collect();
+        let d = Date::from_ymd(2024, 1, 1).unwrap();
+        let c = estimate(d, d.add_days(199), &y);
+        assert_eq!(c.daily, 10.0);
+        assert_eq!(c.dispersion, None);
+    }
+}
