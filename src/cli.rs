@@ -58,6 +58,8 @@ enum Command {
     },
     /// Estimate [attrition] inputs (rate, dispersion, drift) from an observed daily series.
     Calibrate(CalibrateArgs),
+    /// Calibrate on data up to a date, simulate forward, and score the bands on what followed.
+    Backtest(BacktestArgs),
     /// Find the value of one input at which the new-army probability reaches a target.
     Breakeven {
         #[command(flatten)]
@@ -101,6 +103,47 @@ struct CalibrateArgs {
     /// Print JSON instead of a TOML block.
     #[arg(long)]
     json: bool,
+}
+
+/// Options of `simulate backtest`.
+#[derive(Debug, Args)]
+struct BacktestArgs {
+    /// CSV file: a header row, dates (YYYY-MM-DD) in the first column, every day present.
+    #[arg(value_name = "FILE.csv")]
+    file: PathBuf,
+    /// Last day of the training data.
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    train_to: crate::date::Date,
+    /// Days held out and simulated after it.
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::scenario::LIMITS.max_days)))]
+    horizon: u32,
+    /// First day of the training data [default: 180 days before --train-to].
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
+    from: Option<crate::date::Date>,
+    /// The value column [default: the first numeric column].
+    #[arg(long, value_name = "NAME")]
+    column: Option<String>,
+    /// The column holds daily counts (default: a running total).
+    #[arg(long)]
+    daily: bool,
+    /// Monte Carlo runs.
+    #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    runs: u32,
+    /// Master random seed.
+    #[arg(long, value_name = "S", default_value_t = 1)]
+    seed: u64,
+    /// Output folder; writes DIR/<file stem>.backtest/.
+    #[arg(long, value_name = "DIR", default_value = "out")]
+    out: PathBuf,
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+    /// Write no chart.
+    #[arg(long)]
+    no_plot: bool,
+    /// Chart file format.
+    #[arg(long, value_enum, default_value_t = Format::Png)]
+    format: Format,
 }
 
 fn parse_date(s: &str) -> Result<crate::date::Date, String> {
@@ -215,6 +258,7 @@ where
     let result = match cli.command {
         Some(Command::Check { files }) => check(&files),
         Some(Command::Calibrate(args)) => run_calibrate(&args),
+        Some(Command::Backtest(args)) => run_backtest(&args),
         Some(Command::Sensitivity { common, outcome, swing_runs }) => run_sensitivity(&common, outcome, swing_runs),
         Some(Command::Breakeven { common, vary, probability, min, max }) => {
             run_breakeven(&common, &vary, probability, min, max)
@@ -306,8 +350,14 @@ fn scenario_files(
         ("daily.csv".to_string(), output::daily_csv(summary, bands).into_bytes()),
     ];
     if !args.no_plot {
-        let chart =
-            FanChart { summary, bands, target: s.nominal_target(), new_army: s.goal().map(|g| g.nominal_size()) };
+        let chart = FanChart {
+            summary,
+            bands,
+            target: s.nominal_target(),
+            new_army: s.goal().map(|g| g.nominal_size()),
+            observed: s.observed(),
+            observed_only: false,
+        };
         files.push((format!("fan.{}", args.format.extension()), plot::fan_chart(&chart, args.format)?));
     }
     Ok(files)
@@ -329,7 +379,9 @@ impl Finished {
             Some(_) => results.outcomes.iter().map(|o| o.day_reached.is_some()).collect(),
             None => Vec::new(),
         };
-        Finished { summary, bands: stats::daily_bands(results), reached }
+        let bands = stats::daily_bands(results);
+        summary.add_observed(scenario, &bands);
+        Finished { summary, bands, reached }
     }
 }
 
@@ -589,6 +641,54 @@ fn run_calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
             command += " --daily";
         }
         print!("{}", calibration.toml(&command, &series, cumulative));
+    }
+    Ok(())
+}
+
+fn run_backtest(args: &BacktestArgs) -> Result<(), Failure> {
+    let bad = |e: crate::calibrate::CalibrationError| Failure::Input(format!("error: {e}\n"));
+    let series = crate::calibrate::Series::read(&args.file, args.column.as_deref()).map_err(bad)?;
+    let done = AtomicU64::new(0);
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let run = progress::with_progress(u64::from(args.runs), &done, show, || {
+        crate::backtest::backtest(
+            &series,
+            args.from,
+            args.train_to,
+            args.horizon,
+            !args.daily,
+            args.runs,
+            args.seed,
+            Some(&done),
+        )
+    })
+    .map_err(bad)?;
+    let report = &run.report;
+    let json = serde_json::to_string_pretty(report).map_err(|e| Failure::Other(e.to_string()))? + "\n";
+    let mut files = vec![
+        ("backtest.json".to_string(), json.into_bytes()),
+        ("daily.csv".to_string(), output::daily_csv(&run.summary, &run.bands).into_bytes()),
+    ];
+    if !args.no_plot {
+        let chart = FanChart {
+            summary: &run.summary,
+            bands: &run.bands,
+            target: 0.0,
+            new_army: None,
+            observed: run.scenario.observed(),
+            observed_only: true,
+        };
+        files.push((
+            format!("backtest.{}", args.format.extension()),
+            plot::fan_chart(&chart, args.format).map_err(|e| Failure::Other(e.to_string()))?,
+        ));
+    }
+    let stem = args.file.file_stem().map_or("series".into(), |s| s.to_string_lossy().into_owned());
+    let dir = output::write_folder(&args.out, &format!("{stem}.backtest"), &files)
+        .map_err(|e| Failure::Other(format!("cannot write outputs: {e}")))?;
+    if !args.quiet {
+        print!("{}", output::backtest_report(&series, report));
+        println!("wrote {}/", dir.display());
     }
     Ok(())
 }

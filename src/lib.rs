@@ -23,6 +23,7 @@
 //! ```
 
 pub mod analysis;
+pub mod backtest;
 pub mod calibrate;
 pub mod cli;
 pub mod date;

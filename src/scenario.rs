@@ -94,6 +94,18 @@ pub struct Scenario {
     pub(crate) sampling: Sampling,
     /// The `[[correlation]]`s, as a Gaussian copula.
     pub(crate) copula: Option<crate::inputs::Copula>,
+    /// `[observed]` series, aligned to the start.
+    pub(crate) observed: Observed,
+}
+
+/// `[observed]`: observed cumulative series to set against the model, aligned to day 0
+/// (the count since the day before `start`); `None` on days the file does not cover.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Observed {
+    /// Cumulative casualties since the start.
+    pub casualties: Option<Vec<Option<f64>>>,
+    /// Cumulative recruits since the start.
+    pub recruited: Option<Vec<Option<f64>>>,
 }
 
 impl Scenario {
@@ -176,6 +188,10 @@ impl Scenario {
     /// The inputs that are uncertain (drawn from a distribution).
     pub fn uncertain_inputs(&self) -> Vec<InputId> {
         (0..self.inputs.len()).filter(|&i| !self.inputs[i].value.is_fixed()).map(InputId).collect()
+    }
+    /// The `[observed]` series.
+    pub fn observed(&self) -> &Observed {
+        &self.observed
     }
     /// How uncertain inputs are sampled.
     pub fn sampling(&self) -> Sampling {

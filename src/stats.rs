@@ -142,6 +142,42 @@ fn standard_error(values: impl Iterator<Item = f64>, mean: f64, n: usize) -> f64
     (squares / (n - 1) as f64 / n as f64).sqrt()
 }
 
+/// How often an observed series falls inside the model's bands.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Coverage {
+    /// Days with an observation.
+    pub days: usize,
+    /// Share of those days inside the 50% band (p25..=p75).
+    pub inside_50: f64,
+    /// Share inside the 90% band (p5..=p95).
+    pub inside_90: f64,
+}
+
+/// The coverage of `observed` (one value or none a day) by the bands of `series`.
+/// `None` when no day has an observation.
+pub fn coverage(observed: &[Option<f64>], bands: &[[Band; SERIES.len()]], series: usize) -> Option<Coverage> {
+    let pairs: Vec<(f64, &Band)> = observed.iter().zip(bands).filter_map(|(o, b)| o.map(|v| (v, &b[series]))).collect();
+    if pairs.is_empty() {
+        return None;
+    }
+    let n = pairs.len() as f64;
+    let share = |inside: &dyn Fn(f64, &Band) -> bool| pairs.iter().filter(|(v, b)| inside(*v, b)).count() as f64 / n;
+    Some(Coverage {
+        days: pairs.len(),
+        inside_50: share(&|v, b| b.p25 <= v && v <= b.p75),
+        inside_90: share(&|v, b| b.p5 <= v && v <= b.p95),
+    })
+}
+
+/// Coverage of each `[observed]` series.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct ObservedCoverage {
+    /// Cumulative casualties.
+    pub casualties: Option<Coverage>,
+    /// Cumulative recruits.
+    pub recruited: Option<Coverage>,
+}
+
 /// The day on which the goal was first reached, over the runs that reached it.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct DayReached {
@@ -211,6 +247,8 @@ pub struct Summary {
     pub cost_total: Option<Band>,
     /// The currency of `cost_total`.
     pub currency: Option<String>,
+    /// How well the bands cover the `[observed]` series; `None` without `[observed]`.
+    pub observed: Option<ObservedCoverage>,
 }
 
 impl Summary {
@@ -258,7 +296,21 @@ impl Summary {
             new_army,
             cost_total,
             currency: scenario.cost().map(|c| c.currency().to_string()),
+            observed: None,
         }
+    }
+
+    /// Adds the coverage of the scenario's `[observed]` series by these daily bands.
+    pub fn add_observed(&mut self, scenario: &Scenario, bands: &[[Band; SERIES.len()]]) {
+        let o = scenario.observed();
+        if o.casualties.is_none() && o.recruited.is_none() {
+            return;
+        }
+        let series = |name: &str| SERIES.iter().position(|s| *s == name).expect("a series");
+        self.observed = Some(ObservedCoverage {
+            casualties: o.casualties.as_deref().and_then(|v| coverage(v, bands, series("casualties"))),
+            recruited: o.recruited.as_deref().and_then(|v| coverage(v, bands, series("recruited"))),
+        });
     }
 }
 

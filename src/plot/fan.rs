@@ -21,6 +21,10 @@ pub struct FanChart<'a> {
     pub target: f64,
     /// The new army's size: the reference line of `formation` (`None` without a goal).
     pub new_army: Option<f64>,
+    /// Observed series: each adds a panel with the model's bands and the observations.
+    pub observed: &'a crate::scenario::Observed,
+    /// Draw only the observed panels (a backtest has no force to show).
+    pub observed_only: bool,
 }
 
 /// Draws the fan chart: (1) `deployed` with its 50% and 90% bands, median and target
@@ -39,7 +43,7 @@ const BAND_90: f64 = 0.16;
 const BAND_50: f64 = 0.34;
 
 /// One of the two panels.
-struct Panel {
+struct Panel<'a> {
     caption: String,
     series: usize,
     color: RGBColor,
@@ -49,6 +53,8 @@ struct Panel {
     deadline: Option<(f64, String)>,
     /// Whether to label the date axis (only the lower panel does).
     dates: bool,
+    /// Observations to draw over the bands.
+    observed: Option<&'a [Option<f64>]>,
 }
 
 impl Drawable for FanChart<'_> {
@@ -58,7 +64,6 @@ impl Drawable for FanChart<'_> {
         root.fill(&WHITE).map_err(plot_error)?;
         let (header, rest) = root.split_vertically(118 * k);
         let (panels, footer) = rest.split_vertically(height - 158 * k);
-        let (top, bottom) = panels.split_vertically((height - 158 * k) / 2);
 
         header.draw(&Text::new(s.name.clone(), (40 * k, 14 * k), text_style(32 * k, &TEXT))).map_err(plot_error)?;
         if let Some(d) = &s.description {
@@ -77,6 +82,7 @@ impl Drawable for FanChart<'_> {
             reference: Some((self.target, format!("target {}", thousands(self.target)))),
             deadline: None,
             dates: false,
+            observed: None,
         };
         let (caption, reference, deadline) = match (&s.new_army, self.new_army) {
             (Some(goal), Some(size)) => (
@@ -93,9 +99,54 @@ impl Drawable for FanChart<'_> {
             ),
             _ => ("Formation: the surplus beyond holding the line (no [goal] set)".to_string(), None, None),
         };
-        let formation = Panel { caption, series: FORMATION, color: PALETTE[1], reference, deadline, dates: true };
-        draw_panel(&top, self.bands, &ticks, &deployed, k)?;
-        draw_panel(&bottom, self.bands, &ticks, &formation, k)?;
+        let mut list = if self.observed_only {
+            Vec::new()
+        } else {
+            vec![
+                deployed,
+                Panel {
+                    caption,
+                    series: FORMATION,
+                    color: PALETTE[1],
+                    reference,
+                    deadline,
+                    dates: false,
+                    observed: None,
+                },
+            ]
+        };
+        let coverage = s.observed.unwrap_or_default();
+        for (series, name, observed, cover) in [
+            (3, "Casualties since the start", self.observed.casualties.as_deref(), coverage.casualties),
+            (4, "Recruited since the start", self.observed.recruited.as_deref(), coverage.recruited),
+        ] {
+            if let Some(observed) = observed {
+                let caption = match cover {
+                    Some(c) => format!(
+                        "{name}: model vs observed (black) · observed inside the 50% band on {:.0}% of days, the 90% band on {:.0}%",
+                        100.0 * c.inside_50,
+                        100.0 * c.inside_90
+                    ),
+                    None => format!("{name}: model vs observed (no observation falls in the horizon)"),
+                };
+                list.push(Panel {
+                    caption,
+                    series,
+                    color: PALETTE[2],
+                    reference: None,
+                    deadline: None,
+                    dates: false,
+                    observed: Some(observed),
+                });
+            }
+        }
+        if let Some(last) = list.last_mut() {
+            last.dates = true;
+        }
+        let areas = panels.split_evenly((list.len(), 1));
+        for (area, panel) in areas.iter().zip(&list) {
+            draw_panel(area, self.bands, &ticks, panel, k)?;
+        }
         Ok(())
     }
 }
@@ -153,15 +204,17 @@ fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     bands: &[[Band; SERIES.len()]],
     ticks: &[Tick],
-    panel: &Panel,
+    panel: &Panel<'_>,
     k: i32,
 ) -> Result<(), PlotError> {
     let series = panel.series;
     let widened = super::widen_single_day(bands);
     let bands = &widened[..];
     let last_day = (bands.len() - 1) as f64;
-    let highest = bands.iter().map(|b| b[series].p95).fold(0.0, f64::max);
-    let y_max = nice_ceiling(highest.max(panel.reference.as_ref().map_or(0.0, |r| r.0)) * 1.06);
+    let observed_max = panel.observed.map_or(0.0, |o| o.iter().flatten().fold(0.0, |a: f64, &b| a.max(b)));
+    let highest = bands.iter().map(|b| b[series].p95).fold(observed_max, f64::max);
+    // Counts: at least 0 to 10, so an all-zero panel still has whole-number ticks.
+    let y_max = nice_ceiling((highest.max(panel.reference.as_ref().map_or(0.0, |r| r.0)) * 1.06).max(10.0));
     let width = |w: i32| (w * k) as u32;
 
     area.draw(&Text::new(panel.caption.clone(), (16 * k, 12 * k), text_style(22 * k, &TEXT))).map_err(plot_error)?;
@@ -210,6 +263,12 @@ fn draw_panel<DB: DrawingBackend>(
     let median = bands.iter().enumerate().map(|(i, b)| (day(i), b[series].p50));
     chart.draw_series(LineSeries::new(median, color.stroke_width(width(3)))).map_err(plot_error)?;
 
+    if let Some(observed) = panel.observed {
+        // Observations as a line through the days that have one, over the bands.
+        let points: Vec<(f64, f64)> =
+            observed.iter().enumerate().filter_map(|(d, v)| v.map(|v| (d as f64, v))).collect();
+        chart.draw_series(LineSeries::new(points, BLACK.stroke_width(width(2)))).map_err(plot_error)?;
+    }
     let (base_x, base_y) = area.get_base_pixel();
     if let Some((value, label)) = &panel.reference {
         let line = [(0.0, *value), (last_day, *value)];

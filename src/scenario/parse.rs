@@ -5,8 +5,8 @@ use toml::de::DeTable;
 use super::diagnostic::{Diagnostic, ScenarioError};
 use super::reader::{Field, Reader, Table};
 use super::{
-    Attrition, AttritionRate, Cost, Drift, Force, Goal, InputId, Intake, Loss, Mobilization, Overrides, Recruitment,
-    Sampling, Scenario, Schedule,
+    Attrition, AttritionRate, Cost, Drift, Force, Goal, InputId, Intake, Loss, Mobilization, Observed, Overrides,
+    Recruitment, Sampling, Scenario, Schedule,
 };
 use crate::date::Date;
 use crate::delay::DelayKernel;
@@ -39,9 +39,11 @@ const TOP_KEYS: &[&str] = &[
     "cost",
     "goal",
     "correlation",
+    "observed",
 ];
 const SIMULATION_KEYS: &[&str] = &["start", "days", "runs", "seed", "sampling"];
 const CORRELATION_KEYS: &[&str] = &["between", "rank"];
+const OBSERVED_KEYS: &[&str] = &["casualties", "recruited"];
 const FORCE_KEYS: &[&str] = &["initial", "target"];
 const ATTRITION_KEYS: &[&str] =
     &["daily", "per_1000", "dispersion", "drift", "killed", "wounded", "missing", "return_to_duty", "recovery_days"];
@@ -200,6 +202,14 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
         Some(Goal { new_army, size: r.value(new_army).clone(), by, by_day })
     });
     let copula = read_correlations(&mut r, &mut top);
+    let observed = match (top.take("observed").and_then(|f| r.table(f)), horizon) {
+        (Some(t), Some(h)) => read_observed(&mut r, t, file, h),
+        (Some(t), None) => {
+            t.finish(&mut r, OBSERVED_KEYS);
+            Observed::default()
+        }
+        (None, _) => Observed::default(),
+    };
     top.finish(&mut r, TOP_KEYS);
 
     // Every `None` above has pushed a diagnostic, so a scenario is built only from a
@@ -229,6 +239,7 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
         inputs: r.inputs,
         sampling,
         copula,
+        observed,
     })
 }
 
@@ -721,4 +732,82 @@ fn read_drift(r: &mut Reader, field: Field<'_>) -> Option<Drift> {
     let days = part(r, &mut t, "days", Domain::Positive);
     t.finish(r, &["sd", "days"]);
     Some(Drift { sd: sd?, days: days? })
+}
+
+/// `[observed]`: each series `{ file = "...", column = "...", daily = false }`, read and
+/// aligned to the start; the file's path is relative to the scenario file's folder.
+fn read_observed(r: &mut Reader, mut t: Table<'_>, scenario_file: &str, h: Horizon) -> Observed {
+    let mut observed = Observed::default();
+    for key in OBSERVED_KEYS {
+        let Some(f) = t.take(key) else { continue };
+        let series = read_observed_series(r, f, scenario_file, h);
+        match *key {
+            "casualties" => observed.casualties = series,
+            _ => observed.recruited = series,
+        }
+    }
+    t.finish(r, OBSERVED_KEYS);
+    observed
+}
+
+fn read_observed_series(r: &mut Reader, field: Field<'_>, scenario_file: &str, h: Horizon) -> Option<Vec<Option<f64>>> {
+    let help = "casualties = { file = \"data/series.csv\", column = \"cumulative_personnel\" }; add daily = true if the column holds daily counts";
+    let mut t = r.table(field)?;
+    let path = match t.take("file") {
+        Some(f) => r.string(&f).map(|s| (s, f.span())),
+        None => {
+            r.missing(&t, "file", help);
+            None
+        }
+    };
+    let column = t.take("column").and_then(|f| r.string(&f));
+    let daily = match t.take("daily") {
+        Some(f) => match f.value.get_ref() {
+            toml::de::DeValue::Boolean(b) => *b,
+            _ => {
+                r.error_with_help(&f, "expected true or false", help);
+                false
+            }
+        },
+        None => false,
+    };
+    let key = t.path.clone();
+    t.finish(r, &["file", "column", "daily"]);
+    let (name, span) = path?;
+    let base = std::path::Path::new(scenario_file).parent().unwrap_or(std::path::Path::new(""));
+    let series = match crate::calibrate::Series::read(&base.join(&name), column.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            r.push(
+                &format!("{key}.file"),
+                Some(span),
+                e.message,
+                Some(format!("{help} (the path is relative to the scenario file)")),
+            );
+            return None;
+        }
+    };
+    // Count since the day before the start: day t holds the total over days 0..=t.
+    let mut out = Vec::with_capacity(h.days as usize);
+    let at = |d: Date| -> Option<f64> {
+        let i = d.days_since(series.dates[0]);
+        (i >= 0).then(|| series.values.get(i as usize).copied()).flatten()
+    };
+    let mut running = 0.0;
+    let base_value = at(h.start.add_days(-1));
+    for day in 0..i64::from(h.days) {
+        let date = h.start.add_days(day);
+        out.push(if daily {
+            at(date).map(|v| {
+                running += v;
+                running
+            })
+        } else {
+            match (at(date), base_value) {
+                (Some(v), Some(b)) => Some(v - b),
+                _ => None,
+            }
+        });
+    }
+    Some(out)
 }

@@ -135,3 +135,88 @@ fn bad_series_and_windows_are_refused_with_the_row() {
     let o = simulate(&["calibrate", "short.csv", "--column", "nope"], &dir);
     assert!(String::from_utf8_lossy(&o.stderr).contains("no column `nope`; the columns are: date, total"));
 }
+
+#[test]
+fn observed_series_are_aligned_to_the_start_and_scored() {
+    // One exact wave of 100,000 reporting on day 10 (2024-01-11): every run identical, so
+    // the bands collapse onto the path. A cumulative file that starts before the scenario
+    // and counts recruits since its own start must be aligned by subtracting the day
+    // before the start (500 here): then it lies inside both bands on every day.
+    let dir = temp_dir("observed");
+    let mut csv = String::from("date,recruits\n");
+    let first = Date::from_ymd(2023, 12, 1).expect("date");
+    for i in 0..200 {
+        let d = first.add_days(i);
+        let day = d.days_since(Date::from_ymd(2024, 1, 1).expect("date"));
+        csv += &format!("{d},{}\n", 500 + if day >= 10 { 100_000 } else { 0 });
+    }
+    std::fs::write(dir.join("recruits.csv"), &csv).expect("write");
+    let scenario = "[simulation]\nstart = 2024-01-01\ndays = 60\nruns = 20\n[force]\ninitial = 1000\n[[mobilization]]\ndate = 2024-01-11\nsize = 100000\ntraining_days = 30\n[observed]\nrecruited = { file = \"recruits.csv\" }\n";
+    std::fs::write(dir.join("s.toml"), scenario).expect("write");
+    let o = simulate(&["s.toml", "--quiet"], &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/s/summary.json")).expect("summary")).expect("json");
+    let cover = &summary["observed"]["recruited"];
+    assert_eq!(
+        (cover["days"].as_u64(), cover["inside_50"].as_f64(), cover["inside_90"].as_f64()),
+        (Some(60), Some(1.0), Some(1.0))
+    );
+    assert!(summary["observed"]["casualties"].is_null());
+    // Shifted by a day, the jump lands on the wrong day and that day falls outside.
+    std::fs::write(dir.join("recruits.csv"), csv.replace("2024-01-11,100500", "2024-01-11,500")).expect("write");
+    let o = simulate(&["s.toml", "--quiet"], &dir);
+    assert_eq!(o.status.code(), Some(0));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("out/s/summary.json")).expect("summary")).expect("json");
+    assert_near(
+        summary["observed"]["recruited"]["inside_90"].as_f64().expect("share"),
+        59.0 / 60.0,
+        1e-12,
+        "one day off",
+    );
+    // A missing file is a scenario error naming the key.
+    std::fs::write(dir.join("s.toml"), scenario.replace("recruits.csv", "nope.csv")).expect("write");
+    let o = simulate(&["s.toml"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("`observed.recruited.file`"));
+}
+
+#[test]
+fn backtest_reports_coverage_and_interval_score() {
+    let dir = temp_dir("backtest");
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ua-gs-russian-personnel-losses.csv");
+    let file = file.to_str().expect("path");
+    let o = simulate(&["backtest", file, "--train-to", "2023-09-02", "--horizon", "365", "--runs", "300"], &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("held out 2023-09-03 to 2024-09-01 (365 days)") && out.contains("interval score"), "{out}");
+    let folder = dir.join("out/ua-gs-russian-personnel-losses.backtest");
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(folder.join("backtest.json")).expect("json")).expect("json");
+    for key in ["calibration", "coverage", "final_observed", "final_band", "final_inside_90", "interval_score"] {
+        assert!(report.get(key).is_some(), "{key}");
+    }
+    // The held-out claims are known: 365 days from 2023-09-03 end on 2024-09-01 (a leap
+    // year), and the count runs from the day before: 616,300 − 264,060 in the data file.
+    assert_eq!(report["final_observed"], 616_300.0 - 264_060.0);
+    assert!(folder.join("backtest.png").exists() && folder.join("daily.csv").exists());
+    let o = simulate(&["backtest", file, "--train-to", "2026-08-01", "--horizon", "30"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("runs past the data"));
+}
+
+#[test]
+fn every_shipped_scenario_validates() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files: Vec<String> = std::fs::read_dir(dir.join("scenarios"))
+        .expect("scenarios/")
+        .filter_map(Result::ok)
+        .map(|e| format!("scenarios/{}", e.file_name().to_string_lossy()))
+        .collect();
+    assert!(files.len() >= 5, "{files:?}");
+    let mut args = vec!["check"];
+    args.extend(files.iter().map(String::as_str));
+    let o = simulate(&args, dir);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -33,6 +33,8 @@ fn fan(text: &str, format: Format) -> Vec<u8> {
         bands: &bands,
         target: sc.nominal_target(),
         new_army: sc.goal().map(|g| g.nominal_size()),
+        observed: sc.observed(),
+        observed_only: false,
     };
     plot::fan_chart(&chart, format).expect("the chart draws")
 }

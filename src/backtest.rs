@@ -1,0 +1,149 @@
+//! Is the model's uncertainty honest? `simulate backtest` calibrates on observed data up
+//! to a date, simulates forward, and scores the bands against what happened next.
+
+use serde::Serialize;
+
+use crate::calibrate::{self, Calibration, CalibrationError, Series};
+use crate::date::Date;
+use crate::engine::{self, SERIES};
+use crate::scenario::{Overrides, Scenario};
+use crate::stats::{Band, Coverage, Summary, coverage, daily_bands};
+
+/// Days of data before `--train-to` that the calibration uses by default.
+pub const TRAINING_DAYS: i64 = 180;
+
+/// The interval scored: the 90% band, α = 0.1.
+const ALPHA: f64 = 0.1;
+
+/// A backtest's report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Backtest {
+    /// What the training window gave.
+    pub calibration: Calibration,
+    /// First held-out day.
+    pub start: Date,
+    /// Held-out days.
+    pub horizon: u32,
+    /// Runs simulated.
+    pub runs: u32,
+    /// Share of held-out days inside the 50% and 90% bands of cumulative casualties.
+    pub coverage: Coverage,
+    /// The observed cumulative count over the held-out period.
+    pub final_observed: f64,
+    /// The model's band of it.
+    pub final_band: Band,
+    /// Whether the final observed cumulative lies inside the 90% band.
+    pub final_inside_90: bool,
+    /// Mean over held-out days of the interval score of the 90% band (Gneiting & Raftery
+    /// 2007, eq. 43): (u − l) + (2/α)(l − y)·[y < l] + (2/α)(y − u)·[y > u], in persons;
+    /// lower is better, and it punishes both width and misses.
+    pub interval_score: f64,
+}
+
+/// Everything a backtest produces.
+pub struct BacktestRun {
+    /// The report.
+    pub report: Backtest,
+    /// The forward scenario (calibrated attrition, observed overlay).
+    pub scenario: Scenario,
+    /// Its summary.
+    pub summary: Summary,
+    /// Its daily bands.
+    pub bands: Vec<[Band; SERIES.len()]>,
+}
+
+/// Calibrates on `from..=train_to` (default: the 180 days up to `train_to`), simulates
+/// `horizon` days from the day after, and scores the bands of cumulative casualties
+/// against the held-out observations.
+///
+/// # Errors
+/// A bad series or window, or a horizon that runs past the data.
+#[allow(clippy::too_many_arguments)]
+pub fn backtest(
+    series: &Series,
+    from: Option<Date>,
+    train_to: Date,
+    horizon: u32,
+    cumulative: bool,
+    runs: u32,
+    seed: u64,
+    progress: Option<&std::sync::atomic::AtomicU64>,
+) -> Result<BacktestRun, CalibrationError> {
+    let fail = |message: String| CalibrationError { file: series.file.clone(), message };
+    let last = series.dates[series.dates.len() - 1];
+    let start = train_to.add_days(1);
+    let end = train_to.add_days(i64::from(horizon));
+    if horizon == 0 || end > last {
+        return Err(fail(format!("the held-out period {start} to {end} runs past the data, which end on {last}")));
+    }
+    let from = from.unwrap_or(train_to.add_days(1 - TRAINING_DAYS));
+    let (from, to, counts) = series.daily_counts(Some(from), Some(train_to), cumulative)?;
+    let calibration = calibrate::estimate(from, to, &counts);
+
+    let path = std::fs::canonicalize(&series.file).map_err(|e| fail(format!("cannot resolve the path: {e}")))?;
+    let path = path.to_string_lossy().replace('\\', "\\\\").replace('"', "\\\"");
+    let mut text = format!(
+        "name = \"Backtest: {} after {train_to}\"\n[simulation]\nstart = {start}\ndays = {horizon}\nruns = {runs}\nseed = {seed}\n\
+         [force]\ninitial = 1e12\n[attrition]\ndaily = {}\n",
+        series.column, calibration.daily
+    );
+    if let Some(k) = calibration.dispersion {
+        text += &format!("dispersion = {k}\n");
+    }
+    if let Some(d) = calibration.drift {
+        text += &format!("drift = {{ sd = {}, days = {} }}\n", d.sd, d.days);
+    }
+    text += &format!(
+        "[observed]\ncasualties = {{ file = \"{path}\", column = \"{}\", daily = {} }}\n",
+        series.column.replace('"', "\\\""),
+        !cumulative
+    );
+    // Named after the series, so the chart's footer traces to it.
+    let name = format!("{} (backtest)", series.file);
+    let scenario = Scenario::parse(&name, &text, Overrides::default()).map_err(|e| fail(e.to_string()))?;
+    let results = engine::simulate(&scenario, progress);
+    let bands = daily_bands(&results);
+    let mut summary = Summary::new(&scenario, &results);
+    summary.add_observed(&scenario, &bands);
+    let observed = scenario.observed().casualties.clone().unwrap_or_default();
+    let casualties = SERIES.iter().position(|s| *s == "casualties").expect("a series");
+    let coverage = coverage(&observed, &bands, casualties).ok_or_else(|| fail("no held-out observations".into()))?;
+    let scores: Vec<f64> = observed
+        .iter()
+        .zip(&bands)
+        .filter_map(|(y, b)| y.map(|y| interval_score(b[casualties].p5, b[casualties].p95, y)))
+        .collect();
+    let final_observed =
+        observed.last().copied().flatten().ok_or_else(|| fail("no observation on the last held-out day".into()))?;
+    let final_band = bands[bands.len() - 1][casualties];
+    let report = Backtest {
+        calibration,
+        start,
+        horizon,
+        runs,
+        coverage,
+        final_observed,
+        final_band,
+        final_inside_90: final_band.p5 <= final_observed && final_observed <= final_band.p95,
+        interval_score: scores.iter().sum::<f64>() / scores.len() as f64,
+    };
+    Ok(BacktestRun { report, scenario, summary, bands })
+}
+
+/// The interval score of [l, u] at level 1 − α for an observation y.
+pub fn interval_score(l: f64, u: f64, y: f64) -> f64 {
+    (u - l) + (2.0 / ALPHA) * ((l - y).max(0.0) + (y - u).max(0.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interval_score_rewards_narrow_covering_intervals() {
+        assert_eq!(interval_score(10.0, 20.0, 15.0), 10.0);
+        // A miss by 5 below costs 2/0.1 × 5 = 100 on top of the width.
+        assert_eq!(interval_score(10.0, 20.0, 5.0), 110.0);
+        assert_eq!(interval_score(10.0, 20.0, 25.0), 110.0);
+    }
+}
