@@ -93,6 +93,12 @@ fn with_path(p: &Path) -> impl Fn(io::Error) -> io::Error + use<> {
     move |e: io::Error| io::Error::new(e.kind(), format!("{p}: {e}"))
 }
 
+/// A probability with 3 decimals, or 4 where 3 would round it onto 0 or 1 without it
+/// being so (0.9996 stays 0.9996, not 1.000).
+pub fn probability(p: f64) -> String {
+    if (p > 0.0 && p < 0.0005) || (p >= 0.9995 && p < 1.0) { format!("{p:.4}") } else { format!("{p:.3}") }
+}
+
 /// A count with thousands separators, rounded: 420000.4 → "420,000".
 pub fn thousands(x: f64) -> String {
     let n = x.round();
@@ -137,7 +143,7 @@ pub fn table(summaries: &[Summary]) -> String {
                         .day_reached
                         .p50
                         .map_or("not reached".to_string(), |d| s.start.add_days(d.round() as i64).to_string());
-                    (format!("{size} by {}", g.by), format!("{:.3}", g.probability), day)
+                    (format!("{size} by {}", g.by), probability(g.probability), day)
                 }
                 None => ("none".to_string(), "-".to_string(), "-".to_string()),
             };
@@ -198,7 +204,7 @@ pub fn precision_notes(summaries: &[Summary]) -> String {
         let _ = write!(out, "  {}: mean formation at end {} ± {}", s.name, thousands(f.mean), thousands(f.se));
         if let Some(g) = &s.new_army {
             let [lo, hi] = g.probability_ci95;
-            let _ = write!(out, "; P = {:.3} [{lo:.3}, {hi:.3}]", g.probability);
+            let _ = write!(out, "; P = {} [{}, {}]", probability(g.probability), probability(lo), probability(hi));
             if let Some(p) = s.precision {
                 let half = (hi - lo) / 2.0;
                 let verdict = if half <= p { "reached" } else { "NOT reached: raise --max-runs" };
@@ -241,7 +247,14 @@ pub fn sensitivity_table(name: &str, goal: &str, s: &crate::analysis::Sensitivit
     };
     let mut out = String::new();
     if let Some([p, lo, hi]) = s.new_army {
-        let _ = writeln!(out, "{goal} = {p:.3} [{lo:.3}, {hi:.3}] over {} runs", thousands(f64::from(s.runs)));
+        let _ = writeln!(
+            out,
+            "{goal} = {} [{}, {}] over {} runs",
+            probability(p),
+            probability(lo),
+            probability(hi),
+            thousands(f64::from(s.runs))
+        );
     }
     let _ = writeln!(
         out,
@@ -389,6 +402,15 @@ pub fn breakeven_sentence(name: &str, goal: &str, b: &crate::analysis::BreakEven
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn probabilities_keep_their_distance_from_certainty() {
+        assert_eq!(probability(0.9434), "0.943");
+        assert_eq!(probability(0.99962), "0.9996");
+        assert_eq!(probability(1.0), "1.000");
+        assert_eq!(probability(0.0), "0.000");
+        assert_eq!(probability(0.0002), "0.0002");
+    }
 
     #[test]
     fn thousands_separators() {

@@ -12,7 +12,7 @@ use super::fan::nice_ceiling;
 use super::ticks::{TickedAxis, date_ticks};
 use super::{Drawable, Format, MUTED, PALETTE, PlotError, TEXT, plot_error, render, shorten, text_style};
 use crate::engine::SERIES;
-use crate::output::thousands;
+use crate::output::{probability, thousands};
 use crate::stats::{Band, Summary, paired_difference};
 
 /// One scenario in a comparison.
@@ -239,7 +239,8 @@ fn draw_probabilities<DB: DrawingBackend>(
             .map_err(plot_error)?;
         let own_goal =
             if common_goal.is_some() { String::new() } else { format!(" {}", goals[i].clone().unwrap_or_default()) };
-        let text = format!("{name}: {p:.3} [{lo:.3}, {hi:.3}]{own_goal}");
+        let (p, lo, hi) = (probability(p), probability(lo), probability(hi));
+        let text = format!("{name}: {p} [{lo}, {hi}]{own_goal}");
         area.draw(&Text::new(text, above, style)).map_err(plot_error)?;
     }
     Ok(())

@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::ticks::{Tick, TickedAxis, date_ticks};
 use super::{Drawable, Format, MUTED, PALETTE, PlotError, TEXT, plot_error, provenance, render, text_style};
 use crate::engine::SERIES;
-use crate::output::thousands;
+use crate::output::{probability, thousands};
 use crate::stats::{Band, Summary};
 
 /// What a fan chart shows.
@@ -87,12 +87,12 @@ impl Drawable for FanChart<'_> {
         let (caption, reference, deadline) = match (&s.new_army, self.new_army) {
             (Some(goal), Some(size)) => (
                 format!(
-                    "Formation: the surplus beyond holding the line · P(≥ {} by {}) = {:.3} (95% CI {:.3}–{:.3})",
+                    "Formation: the surplus beyond holding the line · P(≥ {} by {}) = {} (95% CI {}–{})",
                     thousands(size),
                     goal.by,
-                    goal.probability,
-                    goal.probability_ci95[0],
-                    goal.probability_ci95[1]
+                    probability(goal.probability),
+                    probability(goal.probability_ci95[0]),
+                    probability(goal.probability_ci95[1])
                 ),
                 Some((size, format!("new army {}", thousands(size)))),
                 Some((goal.by.days_since(s.start) as f64, format!("by {}", goal.by))),
