@@ -96,7 +96,7 @@ fn with_path(p: &Path) -> impl Fn(io::Error) -> io::Error + use<> {
 /// A probability with 3 decimals, or 4 where 3 would round it onto 0 or 1 without it
 /// being so (0.9996 stays 0.9996, not 1.000).
 pub fn probability(p: f64) -> String {
-    if (p > 0.0 && p < 0.0005) || (p >= 0.9995 && p < 1.0) { format!("{p:.4}") } else { format!("{p:.3}") }
+    if (p > 0.0 && p < 0.0005) || (0.9995..1.0).contains(&p) { format!("{p:.4}") } else { format!("{p:.3}") }
 }
 
 /// A count with thousands separators, rounded: 420000.4 → "420,000".
