@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
 
-use crate::delay::DelayKernel;
+use crate::delay::{DelayKernel, DelayLine};
 use crate::inputs::Design;
 use crate::scenario::{AttritionRate, InputId, Intake, Scenario};
 use sampling::{StreamRng, binomial, count, named_stream};
@@ -244,10 +244,9 @@ enum IntakeDraw {
 }
 
 /// A source of recruits, recruitment stream or mobilization wave, in one run.
-struct Pipeline<'s> {
-    training: &'s DelayKernel,
-    /// Graduates due on each day.
-    due: Vec<u64>,
+struct Pipeline {
+    /// People in training, arriving over the training delay.
+    training: DelayLine,
     term_days: Option<u32>,
     renewal: f64,
     /// Per day: arrivals and renewals whose term starts that day (only with a term).
@@ -257,12 +256,11 @@ struct Pipeline<'s> {
     rng: StreamRng,
 }
 
-impl<'s> Pipeline<'s> {
-    fn new(training: &'s DelayKernel, term_days: Option<u32>, renewal: f64, days: usize, rng: StreamRng) -> Self {
+impl Pipeline {
+    fn new(training: &DelayKernel, term_days: Option<u32>, renewal: f64, days: usize, rng: StreamRng) -> Self {
         let term_len = if term_days.is_some() { days } else { 0 };
         Self {
-            training,
-            due: vec![0; days],
+            training: DelayLine::new(training, days),
             term_days,
             renewal,
             arrived: vec![0; term_len],
@@ -273,12 +271,7 @@ impl<'s> Pipeline<'s> {
 
     /// Puts `n` people signed up on `day` into training.
     fn enrol(&mut self, day: usize, n: u64) {
-        let due = &mut self.due;
-        self.training.spread(n, |delay, c| {
-            if let Some(slot) = due.get_mut(day + delay as usize) {
-                *slot += c;
-            }
-        });
+        self.training.enter(day, n);
     }
 }
 
@@ -340,7 +333,7 @@ pub fn simulate_run_with(
         }
         let per_1000 = matches!(a.rate, AttritionRate::Per1000(_));
         let drift = a.drift.map(|d| DriftState::new(value(d.sd), value(d.days), noise("drift:attrition")));
-        (rate, per_1000, dispersion, split, value(a.return_to_duty), &a.recovery, noise("attrition"), drift)
+        (rate, per_1000, dispersion, split, value(a.return_to_duty), noise("attrition"), drift)
     });
     let mut losses: Vec<(f64, StreamRng)> = s
         .losses
@@ -348,7 +341,7 @@ pub fn simulate_run_with(
         .enumerate()
         .map(|(i, l)| (1.0 - (1.0 - value(l.annual_rate)).powf(1.0 / DAYS_PER_YEAR), noise(&format!("loss[{i}]"))))
         .collect();
-    let mut streams: Vec<(IntakeDraw, f64, Pipeline<'_>)> = s
+    let mut streams: Vec<(IntakeDraw, f64, Pipeline)> = s
         .recruitment
         .iter()
         .enumerate()
@@ -370,7 +363,7 @@ pub fn simulate_run_with(
             (intake, bonus, Pipeline::new(&r.training, r.term_days, value(r.renewal), days, rng))
         })
         .collect();
-    let mut waves: Vec<(u64, f64, Pipeline<'_>)> = s
+    let mut waves: Vec<(u64, f64, Pipeline)> = s
         .mobilization
         .iter()
         .enumerate()
@@ -383,7 +376,7 @@ pub fn simulate_run_with(
     let new_army = s.goal.as_ref().map(|g| value(g.new_army));
 
     let mut l = Ledger { strength: initial, initial, ..Ledger::default() };
-    let mut recovery_due = vec![0u64; days];
+    let mut recovery = s.attrition.as_ref().map(|a| DelayLine::new(&a.recovery, days));
     // log S after each day's losses (see above); index d holds the value after day d.
     let mut log_survival = vec![0.0f64; days];
     let mut cost = 0.0;
@@ -431,7 +424,7 @@ pub fn simulate_run_with(
 
         // 2. Arrivals.
         for pipe in streams.iter_mut().map(|s| &mut s.2).chain(waves.iter_mut().map(|w| &mut w.2)) {
-            let n = pipe.due[t];
+            let n = pipe.training.arrivals(t);
             l.arrived += n;
             l.training -= n;
             l.strength += n;
@@ -439,7 +432,7 @@ pub fn simulate_run_with(
                 pipe.arrived[t] = n;
             }
         }
-        let back = recovery_due[t];
+        let back = recovery.as_mut().map_or(0, |line| line.arrivals(t));
         l.returned += back;
         l.recovering -= back;
         l.strength += back;
@@ -447,7 +440,7 @@ pub fn simulate_run_with(
 
         // 3. Combat casualties, from deployed only.
         let mut lost_today = 0;
-        if let Some((rate, per_1000, dispersion, split, return_to_duty, recovery, rng, drift)) = attrition.as_mut() {
+        if let Some((rate, per_1000, dispersion, split, return_to_duty, rng, drift)) = attrition.as_mut() {
             let deployed = l.strength.min(target);
             let r = rate.at(t as i64) * drift.as_mut().map_or(1.0, DriftState::next);
             let mean = if *per_1000 { r * deployed as f64 / 1000.0 } else { r };
@@ -457,11 +450,9 @@ pub fn simulate_run_with(
             let wounded = if rest > 0.0 { binomial(rng, casualties - killed, split[1] / rest) } else { 0 };
             let missing = casualties - killed - wounded;
             let returning = binomial(rng, wounded, *return_to_duty);
-            recovery.spread(returning, |delay, c| {
-                if let Some(slot) = recovery_due.get_mut(t + delay as usize) {
-                    *slot += c;
-                }
-            });
+            if let Some(line) = recovery.as_mut() {
+                line.enter(t, returning);
+            }
             l.killed += killed;
             l.wounded += wounded;
             l.missing += missing;
