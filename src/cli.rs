@@ -156,44 +156,13 @@ struct AnalysisArgs {
     /// Scenario file (TOML).
     #[arg(value_name = "SCENARIO")]
     file: PathBuf,
-    /// Monte Carlo runs (overrides [simulation] runs).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::scenario::LIMITS.max_runs)))]
-    runs: Option<u32>,
-    /// Master random seed (overrides [simulation] seed).
-    #[arg(long, value_name = "S")]
-    seed: Option<u64>,
-    /// Days to simulate (overrides [simulation] days).
-    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::scenario::LIMITS.max_days)))]
-    days: Option<u32>,
-    /// Output folder; writes DIR/<file stem>.<analysis>/.
-    #[arg(long, value_name = "DIR", default_value = "out")]
-    out: PathBuf,
-    /// Worker threads (default: one per core). Results do not depend on it.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    threads: Option<u16>,
-    /// Print nothing but errors.
-    #[arg(long, short)]
-    quiet: bool,
-    /// Write no chart.
-    #[arg(long)]
-    no_plot: bool,
-    /// Chart file format.
-    #[arg(long, value_enum, default_value_t = Format::Png)]
-    format: Format,
+    #[command(flatten)]
+    options: SimulationOptions,
 }
 
-fn parse_probability(s: &str) -> Result<f64, String> {
-    match s.parse::<f64>() {
-        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
-        _ => Err(format!("{s} is not a probability strictly between 0 and 1")),
-    }
-}
-
+/// Options shared by every command that simulates a scenario.
 #[derive(Debug, Args)]
-struct RunArgs {
-    /// Scenario files (TOML), run in parallel.
-    #[arg(required = true, value_name = "SCENARIO")]
-    files: Vec<PathBuf>,
+struct SimulationOptions {
     /// Monte Carlo runs (overrides [simulation] runs).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::scenario::LIMITS.max_runs)))]
     runs: Option<u32>,
@@ -203,7 +172,7 @@ struct RunArgs {
     /// Days to simulate (overrides [simulation] days).
     #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::scenario::LIMITS.max_days)))]
     days: Option<u32>,
-    /// Folder for the outputs; each scenario writes DIR/<file stem>/.
+    /// Output folder: a run writes DIR/<file stem>/, an analysis DIR/<file stem>.<analysis>/.
     #[arg(long, value_name = "DIR", default_value = "out")]
     out: PathBuf,
     /// Worker threads (default: one per core). Results do not depend on it.
@@ -218,6 +187,42 @@ struct RunArgs {
     /// Chart file format.
     #[arg(long, value_enum, default_value_t = Format::Png)]
     format: Format,
+}
+
+impl SimulationOptions {
+    fn overrides(&self) -> Overrides {
+        Overrides { runs: self.runs, seed: self.seed, days: self.days }
+    }
+
+    /// A pool of worker threads, `--threads` of them or one per core.
+    fn thread_pool(&self) -> Result<rayon::ThreadPool, Failure> {
+        let mut pool = rayon::ThreadPoolBuilder::new();
+        if let Some(t) = self.threads {
+            pool = pool.num_threads(usize::from(t));
+        }
+        pool.build().map_err(|e| Failure::Other(format!("cannot start worker threads: {e}")))
+    }
+
+    /// Whether to draw a progress bar: not with `--quiet`, and only on a terminal.
+    fn progress_bar(&self) -> bool {
+        !self.quiet && std::io::stderr().is_terminal()
+    }
+}
+
+fn parse_probability(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(x) if x > 0.0 && x < 1.0 => Ok(x),
+        _ => Err(format!("{s} is not a probability strictly between 0 and 1")),
+    }
+}
+
+#[derive(Debug, Args)]
+struct RunArgs {
+    /// Scenario files (TOML), run in parallel.
+    #[arg(required = true, value_name = "SCENARIO")]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    options: SimulationOptions,
     /// Add runs in batches of 1,000 until the 95% interval of the new-army probability is
     /// at most this wide on each side (e.g. 0.005); needs a [goal].
     #[arg(long, value_name = "HALF_WIDTH", value_parser = parse_precision)]
@@ -349,7 +354,7 @@ fn scenario_files(
         ("summary.json".to_string(), output::summary_json(summary).into_bytes()),
         ("daily.csv".to_string(), output::daily_csv(summary, bands).into_bytes()),
     ];
-    if !args.no_plot {
+    if !args.options.no_plot {
         let chart = FanChart {
             summary,
             bands,
@@ -358,7 +363,7 @@ fn scenario_files(
             observed: s.observed(),
             observed_only: false,
         };
-        files.push((format!("fan.{}", args.format.extension()), plot::fan_chart(&chart, args.format)?));
+        files.push((format!("fan.{}", args.options.format.extension()), plot::fan_chart(&chart, args.options.format)?));
     }
     Ok(files)
 }
@@ -436,14 +441,10 @@ fn check_precision(scenarios: &[Scenario], precision: f64, max_runs: Option<u32>
 }
 
 fn run(args: &RunArgs) -> Result<(), Failure> {
-    let overrides = Overrides { runs: args.runs, seed: args.seed, days: args.days };
+    let overrides = args.options.overrides();
     let scenarios = load_all(&args.files, overrides)?;
     let stems = stems(&scenarios)?;
-    let mut pool = rayon::ThreadPoolBuilder::new();
-    if let Some(t) = args.threads {
-        pool = pool.num_threads(usize::from(t));
-    }
-    let pool = pool.build().map_err(|e| Failure::Other(format!("cannot start worker threads: {e}")))?;
+    let pool = args.options.thread_pool()?;
 
     let max_runs = match args.precision {
         Some(p) => check_precision(&scenarios, p, args.max_runs)?,
@@ -455,7 +456,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         max_runs.iter().map(|&m| u64::from(m)).sum()
     };
     let done = AtomicU64::new(0);
-    let show_progress = !args.quiet && std::io::stderr().is_terminal();
+    let show_progress = args.options.progress_bar();
     let results: Vec<Finished> = progress::with_progress(total_runs, &done, show_progress, || {
         pool.install(|| {
             scenarios
@@ -485,10 +486,10 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
                 .collect::<Result<_, _>>()
         })
         .map_err(|e| Failure::Other(e.to_string()))?;
-    let comparison = if scenarios.len() > 1 && !args.no_plot {
+    let comparison = if scenarios.len() > 1 && !args.options.no_plot {
         let entries = comparison_entries(&scenarios, &results);
         let chart = pool
-            .install(|| plot::comparison_chart(&entries, args.format))
+            .install(|| plot::comparison_chart(&entries, args.options.format))
             .map_err(|e| Failure::Other(e.to_string()))?;
         Some((chart, plot::comparison_csv(&entries)))
     } else if scenarios.len() > 1 {
@@ -500,21 +501,21 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     let cannot_write = |e: std::io::Error| Failure::Other(format!("cannot write outputs: {e}"));
     let mut written = Vec::new();
     for (files, stem) in folders.iter().zip(&stems) {
-        let dir = output::write_folder(&args.out, stem, files).map_err(cannot_write)?;
+        let dir = output::write_folder(&args.options.out, stem, files).map_err(cannot_write)?;
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         written.push(format!("{}/ ({})", dir.display(), names.join(", ")));
     }
     if let Some((chart, csv)) = comparison {
-        let csv_path = args.out.join("comparison.csv");
+        let csv_path = args.options.out.join("comparison.csv");
         output::write_file(&csv_path, csv.as_bytes()).map_err(cannot_write)?;
         written.push(csv_path.display().to_string());
         if !chart.is_empty() {
-            let chart_path = args.out.join(format!("comparison.{}", args.format.extension()));
+            let chart_path = args.options.out.join(format!("comparison.{}", args.options.format.extension()));
             output::write_file(&chart_path, &chart).map_err(cannot_write)?;
             written.push(chart_path.display().to_string());
         }
     }
-    if !args.quiet {
+    if !args.options.quiet {
         let only: Vec<Summary> = results.into_iter().map(|f| f.summary).collect();
         print!("{}", output::table(&only));
         println!();
@@ -530,20 +531,15 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
 impl AnalysisArgs {
     /// The one scenario, validated with the overrides, its output stem, and a thread pool.
     fn prepare(&self) -> Result<(Scenario, String, rayon::ThreadPool), Failure> {
-        let overrides = Overrides { runs: self.runs, seed: self.seed, days: self.days };
+        let overrides = self.options.overrides();
         let scenario = load_all(std::slice::from_ref(&self.file), overrides)?.remove(0);
         let stem = stems(std::slice::from_ref(&scenario))?.remove(0);
-        let mut pool = rayon::ThreadPoolBuilder::new();
-        if let Some(t) = self.threads {
-            pool = pool.num_threads(usize::from(t));
-        }
-        let pool = pool.build().map_err(|e| Failure::Other(format!("cannot start worker threads: {e}")))?;
-        Ok((scenario, stem, pool))
+        Ok((scenario, stem, self.options.thread_pool()?))
     }
 
     /// Writes `DIR/<stem>.<kind>/` with `files`, atomically.
     fn write(&self, stem: &str, kind: &str, files: &[(String, Vec<u8>)]) -> Result<PathBuf, Failure> {
-        output::write_folder(&self.out, &format!("{stem}.{kind}"), files)
+        output::write_folder(&self.options.out, &format!("{stem}.{kind}"), files)
             .map_err(|e| Failure::Other(format!("cannot write outputs: {e}")))
     }
 }
@@ -561,20 +557,21 @@ fn run_sensitivity(args: &AnalysisArgs, outcome: Outcome, swing_runs: u32) -> Re
     let uncertain = scenario.uncertain_inputs().len() as u64;
     let total = u64::from(scenario.runs()) + u64::from(swing_runs) * (1 + 2 * uncertain);
     let done = AtomicU64::new(0);
-    let show = !args.quiet && std::io::stderr().is_terminal();
+    let show = args.options.progress_bar();
     let result = progress::with_progress(total, &done, show, || {
         pool.install(|| analysis::sensitivity(&scenario, outcome, swing_runs, Some(&done)))
     });
     let sensitivity = result.map_err(|e| analysis_failure(&scenario, &e))?;
     let mut files = vec![("sensitivity.csv".to_string(), output::sensitivity_csv(&sensitivity).into_bytes())];
-    if !args.no_plot {
+    if !args.options.no_plot {
         let chart = plot::Tornado { sensitivity: &sensitivity, name: scenario.name(), footer: footer(&scenario) };
-        let bytes =
-            pool.install(|| plot::tornado_chart(&chart, args.format)).map_err(|e| Failure::Other(e.to_string()))?;
-        files.push((format!("tornado.{}", args.format.extension()), bytes));
+        let bytes = pool
+            .install(|| plot::tornado_chart(&chart, args.options.format))
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        files.push((format!("tornado.{}", args.options.format.extension()), bytes));
     }
     let dir = args.write(&stem, "sensitivity", &files)?;
-    if !args.quiet {
+    if !args.options.quiet {
         let goal = scenario
             .goal()
             .map_or(String::new(), |g| format!("P(new army ≥ {} by {})", output::thousands(g.nominal_size()), g.by()));
@@ -593,7 +590,7 @@ fn run_breakeven(
 ) -> Result<(), Failure> {
     let (scenario, stem, pool) = args.prepare()?;
     let done = AtomicU64::new(0);
-    let show = !args.quiet && std::io::stderr().is_terminal();
+    let show = args.options.progress_bar();
     // The number of evaluations is not known ahead: the bar counts runs against ~30 of them.
     let total = u64::from(scenario.runs()) * 30;
     let result = progress::with_progress(total, &done, show, || {
@@ -604,19 +601,20 @@ fn run_breakeven(
         .goal()
         .map_or(String::new(), |g| format!("P(new army ≥ {} by {})", output::thousands(g.nominal_size()), g.by()));
     let mut files = vec![("breakeven.csv".to_string(), output::breakeven_csv(&breakeven).into_bytes())];
-    if !args.no_plot {
+    if !args.options.no_plot {
         let chart = plot::BreakEvenChart {
             breakeven: &breakeven,
             goal: goal.clone(),
             name: scenario.name(),
             footer: footer(&scenario),
         };
-        let bytes =
-            pool.install(|| plot::breakeven_chart(&chart, args.format)).map_err(|e| Failure::Other(e.to_string()))?;
-        files.push((format!("breakeven.{}", args.format.extension()), bytes));
+        let bytes = pool
+            .install(|| plot::breakeven_chart(&chart, args.options.format))
+            .map_err(|e| Failure::Other(e.to_string()))?;
+        files.push((format!("breakeven.{}", args.options.format.extension()), bytes));
     }
     let dir = args.write(&stem, "breakeven", &files)?;
-    if !args.quiet {
+    if !args.options.quiet {
         println!("{}", output::breakeven_sentence(scenario.name(), &goal, &breakeven));
         println!("wrote {}/", dir.display());
     }

@@ -13,9 +13,13 @@ mod ticks;
 
 use std::sync::OnceLock;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::Ranged;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::engine::SERIES;
 use crate::stats::Band;
@@ -166,6 +170,64 @@ pub const PALETTE: [RGBColor; 8] = [
 
 const TEXT: RGBColor = RGBColor(33, 33, 33);
 const MUTED: RGBColor = RGBColor(100, 100, 100);
+
+/// A chart's page: white, the title at the top left and the footer at the bottom.
+/// Returns the header (the band under the title, `header_px` tall with it), the body and
+/// the footer.
+#[allow(clippy::type_complexity)]
+fn page<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    k: i32,
+    header_px: i32,
+    title: &str,
+    title_size: i32,
+    footer: &str,
+) -> Result<(DrawingArea<DB, Shift>, DrawingArea<DB, Shift>, DrawingArea<DB, Shift>), PlotError> {
+    const FOOTER_PX: i32 = 40;
+    root.fill(&WHITE).map_err(plot_error)?;
+    let (header, rest) = root.split_vertically(header_px * k);
+    let (body, foot) = rest.split_vertically((HEIGHT as i32 - header_px - FOOTER_PX) * k);
+    header
+        .draw(&Text::new(title.to_string(), (40 * k, 14 * k), text_style(title_size * k, &TEXT)))
+        .map_err(plot_error)?;
+    foot.draw(&Text::new(footer.to_string(), (40 * k, 12 * k), text_style(15 * k, &MUTED))).map_err(plot_error)?;
+    Ok((header, body, foot))
+}
+
+/// The axes every chart shares: labels of `label_size`, faint grid lines at the ticks, no
+/// minor lines, a grey axis line.
+fn house_style<X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &mut MeshStyle<'_, '_, X, Y, DB>,
+    label_size: i32,
+    k: i32,
+) {
+    let width = k as u32;
+    mesh.label_style(text_style(label_size * k, &TEXT))
+        .set_all_tick_mark_size(5 * k)
+        .bold_line_style(BLACK.mix(0.09).stroke_width(width))
+        .light_line_style(TRANSPARENT)
+        .axis_style(BLACK.mix(0.45).stroke_width(width));
+}
+
+/// A dashed horizontal line at `value` from `from` to `to`, labelled in the right margin.
+fn reference_line<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, RangedCoordf64>>,
+    area: &DrawingArea<DB, Shift>,
+    (from, to): (f64, f64),
+    value: f64,
+    label: String,
+    k: i32,
+) -> Result<(), PlotError> {
+    let line = [(from, value), (to, value)];
+    chart
+        .draw_series(DashedLineSeries::new(line, 12 * k, 8 * k, BLACK.stroke_width((2 * k) as u32)))
+        .map_err(plot_error)?;
+    let (x, y) = chart.backend_coord(&(to, value));
+    let (base_x, base_y) = area.get_base_pixel();
+    let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
+    area.draw(&Text::new(label, (x + 12 * k - base_x, y - base_y), style)).map_err(plot_error)?;
+    Ok(())
+}
 
 fn text_style(size: i32, color: &RGBColor) -> TextStyle<'static> {
     (FONT, f64::from(size)).into_font().color(color)

@@ -5,7 +5,10 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Drawable, Format, MUTED, PALETTE, PlotError, TEXT, plot_error, render, shorten, text_style};
+use super::{
+    Drawable, Format, MUTED, PALETTE, PlotError, TEXT, house_style, page, plot_error, reference_line, render, shorten,
+    text_style,
+};
 use crate::analysis::{BreakEven, Outcome, Sensitivity};
 use crate::output::thousands;
 
@@ -63,21 +66,14 @@ pub fn tornado_chart(chart: &Tornado<'_>, format: Format) -> Result<Vec<u8>, Plo
 impl Drawable for Tornado<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, k: i32) -> Result<(), PlotError> {
         let s = self.sensitivity;
-        let height = super::HEIGHT as i32 * k;
-        root.fill(&WHITE).map_err(plot_error)?;
-        let (header, rest) = root.split_vertically(120 * k);
-        let (body, footer) = rest.split_vertically(height - 160 * k);
         let title = format!("What drives {}: {}", outcome_label(s.outcome), self.name);
-        header.draw(&Text::new(title, (40 * k, 14 * k), text_style(30 * k, &TEXT))).map_err(plot_error)?;
+        let (header, body, footer) = page(root, k, 120, &title, 30, &self.footer)?;
         let how = format!(
             "Mean outcome with one input at its 10th (light) and 90th (dark) percentile, all others at their medians ({} runs each); ρ: Spearman rank correlation over {} runs",
             thousands(f64::from(s.swing_runs)),
             thousands(f64::from(s.runs))
         );
         header.draw(&Text::new(how, (40 * k, 58 * k), text_style(16 * k, &MUTED))).map_err(plot_error)?;
-        footer
-            .draw(&Text::new(self.footer.clone(), (40 * k, 12 * k), text_style(15 * k, &MUTED)))
-            .map_err(plot_error)?;
         if s.inputs.is_empty() {
             let note = "No uncertain inputs: every run differs only by daily noise.";
             body.draw(&Text::new(note, (40 * k, 40 * k), text_style(22 * k, &TEXT))).map_err(plot_error)?;
@@ -108,19 +104,11 @@ impl Drawable for Tornado<'_> {
             .map_err(plot_error)?;
         let row = |i: usize| (n - 1 - i) as f64;
         let outcome = s.outcome;
-        chart
-            .configure_mesh()
-            .x_labels(8)
-            .x_label_formatter(&|x| outcome_value(outcome, *x))
-            .y_labels(0)
-            .disable_y_mesh()
-            .label_style(text_style(16 * k, &TEXT))
-            .set_all_tick_mark_size(5 * k)
-            .bold_line_style(BLACK.mix(0.09).stroke_width(width(1)))
-            .light_line_style(TRANSPARENT)
-            .axis_style(BLACK.mix(0.45).stroke_width(width(1)))
-            .draw()
-            .map_err(plot_error)?;
+        let mut mesh = chart.configure_mesh();
+        let label_of = |x: &f64| outcome_value(outcome, *x);
+        mesh.x_labels(8).x_label_formatter(&label_of).y_labels(0).disable_y_mesh();
+        house_style(&mut mesh, 16, k);
+        mesh.draw().map_err(plot_error)?;
         let (base_x, base_y) = body.get_base_pixel();
         for (i, r) in rows.iter().enumerate() {
             let y = row(i);
@@ -178,12 +166,8 @@ pub fn breakeven_chart(chart: &BreakEvenChart<'_>, format: Format) -> Result<Vec
 impl Drawable for BreakEvenChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, k: i32) -> Result<(), PlotError> {
         let b = self.breakeven;
-        let height = super::HEIGHT as i32 * k;
-        root.fill(&WHITE).map_err(plot_error)?;
-        let (header, rest) = root.split_vertically(120 * k);
-        let (body, footer) = rest.split_vertically(height - 160 * k);
         let title = format!("Break-even: {} for {} = {}", b.key, self.goal, b.target);
-        header.draw(&Text::new(title, (40 * k, 14 * k), text_style(28 * k, &TEXT))).map_err(plot_error)?;
+        let (header, body, _) = page(root, k, 120, &title, 28, &self.footer)?;
         let answer = match b.value {
             Some(v) => format!(
                 "{}: reached at {} = {} (bisection on {} runs with common random numbers)",
@@ -201,9 +185,6 @@ impl Drawable for BreakEvenChart<'_> {
             ),
         };
         header.draw(&Text::new(answer, (40 * k, 58 * k), text_style(18 * k, &MUTED))).map_err(plot_error)?;
-        footer
-            .draw(&Text::new(self.footer.clone(), (40 * k, 12 * k), text_style(15 * k, &MUTED)))
-            .map_err(plot_error)?;
 
         let width = |w: i32| (w * k) as u32;
         let (x_lo, x_hi) = b.range;
@@ -216,22 +197,16 @@ impl Drawable for BreakEvenChart<'_> {
             .y_label_area_size(90 * k)
             .build_cartesian_2d(x_lo..x_hi, 0f64..1f64)
             .map_err(plot_error)?;
-        chart
-            .configure_mesh()
-            .x_labels(8)
+        let mut mesh = chart.configure_mesh();
+        mesh.x_labels(8)
             .x_label_formatter(&|x| input_value(*x))
             .y_labels(6)
             .y_label_formatter(&|y| format!("{y:.1}"))
             .x_desc(b.key.clone())
             .y_desc("probability")
-            .label_style(text_style(17 * k, &TEXT))
-            .axis_desc_style(text_style(18 * k, &TEXT))
-            .set_all_tick_mark_size(5 * k)
-            .bold_line_style(BLACK.mix(0.09).stroke_width(width(1)))
-            .light_line_style(TRANSPARENT)
-            .axis_style(BLACK.mix(0.45).stroke_width(width(1)))
-            .draw()
-            .map_err(plot_error)?;
+            .axis_desc_style(text_style(18 * k, &TEXT));
+        house_style(&mut mesh, 17, k);
+        mesh.draw().map_err(plot_error)?;
         let color = PALETTE[0];
         let band: Vec<(f64, f64)> = b
             .points
@@ -245,15 +220,8 @@ impl Drawable for BreakEvenChart<'_> {
         chart
             .draw_series(b.points.iter().map(|p| Circle::new((p.value, p.probability), 4 * k, color.filled())))
             .map_err(plot_error)?;
+        reference_line(&mut chart, &body, (x_lo, x_hi), b.target, format!("target {}", b.target), k)?;
         let (base_x, base_y) = body.get_base_pixel();
-        let target = [(x_lo, b.target), (x_hi, b.target)];
-        chart
-            .draw_series(DashedLineSeries::new(target, 12 * k, 8 * k, BLACK.stroke_width(width(2))))
-            .map_err(plot_error)?;
-        let (x, y) = chart.backend_coord(&(x_hi, b.target));
-        let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
-        body.draw(&Text::new(format!("target {}", b.target), (x + 12 * k - base_x, y - base_y), style))
-            .map_err(plot_error)?;
         if let Some(v) = b.value {
             let line = [(v, 0.0), (v, 1.0)];
             chart

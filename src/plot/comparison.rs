@@ -10,7 +10,10 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::fan::nice_ceiling;
 use super::ticks::{TickedAxis, date_ticks};
-use super::{Drawable, Format, MUTED, PALETTE, PlotError, TEXT, plot_error, render, shorten, text_style};
+use super::{
+    Drawable, Format, PALETTE, PlotError, TEXT, house_style, page, plot_error, reference_line, render, shorten,
+    text_style,
+};
 use crate::engine::SERIES;
 use crate::output::{probability, thousands};
 use crate::stats::{Band, Summary, paired_difference};
@@ -47,15 +50,6 @@ fn color(i: usize) -> RGBColor {
 impl Drawable for Comparison<'_, '_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, k: i32) -> Result<(), PlotError> {
         let entries = self.0;
-        let height = super::HEIGHT as i32 * k;
-        root.fill(&WHITE).map_err(plot_error)?;
-        let (header, rest) = root.split_vertically(130 * k);
-        let (body, footer) = rest.split_vertically(height - 170 * k);
-        let (left, right) = body.split_horizontally(1000 * k);
-
-        let title = "Scenario comparison: the surplus beyond holding the line";
-        header.draw(&Text::new(title, (40 * k, 14 * k), text_style(30 * k, &TEXT))).map_err(plot_error)?;
-        draw_legend(&header, entries, 40 * k, 72 * k, k)?;
         let runs: Vec<String> = entries.iter().map(|e| thousands(f64::from(e.summary.runs))).collect();
         let seeds: Vec<String> = entries.iter().map(|e| e.summary.seed.to_string()).collect();
         let footer_text = format!(
@@ -64,8 +58,10 @@ impl Drawable for Comparison<'_, '_> {
             dedup_join(&seeds),
             env!("CARGO_PKG_VERSION")
         );
-        footer.draw(&Text::new(footer_text, (40 * k, 12 * k), text_style(15 * k, &MUTED))).map_err(plot_error)?;
-
+        let title = "Scenario comparison: the surplus beyond holding the line";
+        let (header, body, _) = page(root, k, 130, title, 30, &footer_text)?;
+        draw_legend(&header, entries, 40 * k, 72 * k, k)?;
+        let (left, right) = body.split_horizontally(1000 * k);
         draw_bands(&left, entries, k)?;
         draw_probabilities(&right, entries, k)?;
         Ok(())
@@ -130,18 +126,10 @@ fn draw_bands<DB: DrawingBackend>(
         .build_cartesian_2d(TickedAxis::new(0.0, last_day, ticks.iter().map(|t| t.day).collect()), 0f64..y_max)
         .map_err(plot_error)?;
     let label_of = |x: &f64| ticks.iter().find(|t| (t.day - x).abs() < 0.5).map_or(String::new(), |t| t.label.clone());
-    chart
-        .configure_mesh()
-        .x_label_formatter(&label_of)
-        .y_labels(8)
-        .y_label_formatter(&|y| thousands(*y))
-        .label_style(text_style(17 * k, &TEXT))
-        .set_all_tick_mark_size(5 * k)
-        .bold_line_style(BLACK.mix(0.09).stroke_width(width(1)))
-        .light_line_style(TRANSPARENT)
-        .axis_style(BLACK.mix(0.45).stroke_width(width(1)))
-        .draw()
-        .map_err(plot_error)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_label_formatter(&label_of).y_labels(8).y_label_formatter(&|y| thousands(*y));
+    house_style(&mut mesh, 17, k);
+    mesh.draw().map_err(plot_error)?;
     let widened: Vec<_> = entries.iter().map(|e| super::widen_single_day(e.bands)).collect();
     for (i, (e, bands)) in entries.iter().zip(&widened).enumerate() {
         let x0 = offset(e);
@@ -157,15 +145,7 @@ fn draw_bands<DB: DrawingBackend>(
         chart.draw_series(LineSeries::new(median, color(i).stroke_width(width(3)))).map_err(plot_error)?;
     }
     if let Some(size) = common_goal {
-        let line = [(0.0, size), (last_day, size)];
-        chart
-            .draw_series(DashedLineSeries::new(line, 12 * k, 8 * k, BLACK.stroke_width(width(2))))
-            .map_err(plot_error)?;
-        let (x, y) = chart.backend_coord(&(last_day, size));
-        let (base_x, base_y) = area.get_base_pixel();
-        let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
-        let label = format!("new army {}", thousands(size));
-        area.draw(&Text::new(label, (x + 12 * k - base_x, y - base_y), style)).map_err(plot_error)?;
+        reference_line(&mut chart, area, (0.0, last_day), size, format!("new army {}", thousands(size)), k)?;
     }
     Ok(())
 }
@@ -202,17 +182,10 @@ fn draw_probabilities<DB: DrawingBackend>(
             TickedAxis::new(0.0, n as f64, (0..n).map(|i| row(i) + 0.5).collect()),
         )
         .map_err(plot_error)?;
-    chart
-        .configure_mesh()
-        .x_label_formatter(&|x| format!("{x:.2}"))
-        .y_label_formatter(&|_| String::new())
-        .label_style(text_style(17 * k, &TEXT))
-        .set_all_tick_mark_size(5 * k)
-        .bold_line_style(BLACK.mix(0.09).stroke_width(width(1)))
-        .light_line_style(TRANSPARENT)
-        .axis_style(BLACK.mix(0.45).stroke_width(width(1)))
-        .draw()
-        .map_err(plot_error)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_label_formatter(&|x| format!("{x:.2}")).y_label_formatter(&|_| String::new());
+    house_style(&mut mesh, 17, k);
+    mesh.draw().map_err(plot_error)?;
     let (base_x, base_y) = area.get_base_pixel();
     for (i, e) in entries.iter().enumerate() {
         let y = row(i);

@@ -6,7 +6,10 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::ticks::{Tick, TickedAxis, date_ticks};
-use super::{Drawable, Format, MUTED, PALETTE, PlotError, TEXT, plot_error, provenance, render, text_style};
+use super::{
+    Drawable, Format, MUTED, PALETTE, PlotError, TEXT, house_style, page, plot_error, provenance, reference_line,
+    render, text_style,
+};
 use crate::engine::SERIES;
 use crate::output::{probability, thousands};
 use crate::stats::{Band, Summary};
@@ -60,19 +63,13 @@ struct Panel<'a> {
 impl Drawable for FanChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, k: i32) -> Result<(), PlotError> {
         let s = self.summary;
-        let height = super::HEIGHT as i32 * k;
-        root.fill(&WHITE).map_err(plot_error)?;
-        let (header, rest) = root.split_vertically(118 * k);
-        let (panels, footer) = rest.split_vertically(height - 158 * k);
-
-        header.draw(&Text::new(s.name.clone(), (40 * k, 14 * k), text_style(32 * k, &TEXT))).map_err(plot_error)?;
+        let footer = provenance(s.runs, s.seed, s.start, s.days, &s.file, &s.scenario_sha256);
+        let (header, panels, _) = page(root, k, 118, &s.name, 32, &footer)?;
         if let Some(d) = &s.description {
             let description = super::shorten(d, 150);
             header.draw(&Text::new(description, (40 * k, 56 * k), text_style(18 * k, &MUTED))).map_err(plot_error)?;
         }
         draw_legend(&header, 40 * k, 92 * k, k)?;
-        let footer_text = provenance(s.runs, s.seed, s.start, s.days, &s.file, &s.scenario_sha256);
-        footer.draw(&Text::new(footer_text, (40 * k, 12 * k), text_style(15 * k, &MUTED))).map_err(plot_error)?;
 
         let ticks = date_ticks(s.start, 0, i64::from(s.days) - 1);
         let deployed = Panel {
@@ -234,18 +231,10 @@ fn draw_panel<DB: DrawingBackend>(
         }
         ticks.iter().find(|t| (t.day - x).abs() < 0.5).map_or(String::new(), |t| t.label.clone())
     };
-    chart
-        .configure_mesh()
-        .x_label_formatter(&label_of)
-        .y_labels(6)
-        .y_label_formatter(&|y| thousands(*y))
-        .label_style(text_style(17 * k, &TEXT))
-        .set_all_tick_mark_size(5 * k)
-        .bold_line_style(BLACK.mix(0.09).stroke_width(width(1)))
-        .light_line_style(TRANSPARENT)
-        .axis_style(BLACK.mix(0.45).stroke_width(width(1)))
-        .draw()
-        .map_err(plot_error)?;
+    let mut mesh = chart.configure_mesh();
+    mesh.x_label_formatter(&label_of).y_labels(6).y_label_formatter(&|y| thousands(*y));
+    house_style(&mut mesh, 17, k);
+    mesh.draw().map_err(plot_error)?;
 
     let day = |i: usize| i as f64;
     let band = |lo: fn(&Band) -> f64, hi: fn(&Band) -> f64| -> Vec<(f64, f64)> {
@@ -271,13 +260,7 @@ fn draw_panel<DB: DrawingBackend>(
     }
     let (base_x, base_y) = area.get_base_pixel();
     if let Some((value, label)) = &panel.reference {
-        let line = [(0.0, *value), (last_day, *value)];
-        chart
-            .draw_series(DashedLineSeries::new(line, 12 * k, 8 * k, BLACK.stroke_width(width(2))))
-            .map_err(plot_error)?;
-        let (x, y) = chart.backend_coord(&(last_day, *value));
-        let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
-        area.draw(&Text::new(label.clone(), (x + 12 * k - base_x, y - base_y), style)).map_err(plot_error)?;
+        reference_line(&mut chart, area, (0.0, last_day), *value, label.clone(), k)?;
     }
     if let Some((deadline, label)) = &panel.deadline {
         let line = [(*deadline, 0.0), (*deadline, y_max)];
