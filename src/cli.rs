@@ -132,13 +132,27 @@ struct BacktestArgs {
     /// Master random seed.
     #[arg(long, value_name = "S", default_value_t = 1)]
     seed: u64,
-    /// Output folder; writes DIR/<file stem>.backtest/.
+    #[command(flatten)]
+    output: OutputOptions,
+}
+
+impl OutputOptions {
+    /// Whether to draw a progress bar: not with `--quiet`, and only on a terminal.
+    fn progress_bar(&self) -> bool {
+        !self.quiet && std::io::stderr().is_terminal()
+    }
+}
+
+/// Where and how outputs are written, for every command that writes any.
+#[derive(Debug, Args)]
+struct OutputOptions {
+    /// Output folder: a run writes DIR/<file stem>/, an analysis DIR/<file stem>.<analysis>/.
     #[arg(long, value_name = "DIR", default_value = "out")]
     out: PathBuf,
-    /// Print nothing but errors.
+    /// Print nothing but errors: no progress bar, no table.
     #[arg(long, short)]
     quiet: bool,
-    /// Write no chart.
+    /// Write no charts.
     #[arg(long)]
     no_plot: bool,
     /// Chart file format.
@@ -172,21 +186,11 @@ struct SimulationOptions {
     /// Days to simulate (overrides [simulation] days).
     #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::scenario::LIMITS.max_days)))]
     days: Option<u32>,
-    /// Output folder: a run writes DIR/<file stem>/, an analysis DIR/<file stem>.<analysis>/.
-    #[arg(long, value_name = "DIR", default_value = "out")]
-    out: PathBuf,
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
-    /// Print nothing but errors: no progress bar, no table.
-    #[arg(long, short)]
-    quiet: bool,
-    /// Write no charts.
-    #[arg(long)]
-    no_plot: bool,
-    /// Chart file format.
-    #[arg(long, value_enum, default_value_t = Format::Png)]
-    format: Format,
+    #[command(flatten)]
+    output: OutputOptions,
 }
 
 impl SimulationOptions {
@@ -201,11 +205,6 @@ impl SimulationOptions {
             pool = pool.num_threads(usize::from(t));
         }
         pool.build().map_err(|e| Failure::Other(format!("cannot start worker threads: {e}")))
-    }
-
-    /// Whether to draw a progress bar: not with `--quiet`, and only on a terminal.
-    fn progress_bar(&self) -> bool {
-        !self.quiet && std::io::stderr().is_terminal()
     }
 }
 
@@ -354,7 +353,7 @@ fn scenario_files(
         ("summary.json".to_string(), output::summary_json(summary).into_bytes()),
         ("daily.csv".to_string(), output::daily_csv(summary, bands).into_bytes()),
     ];
-    if !args.options.no_plot {
+    if !args.options.output.no_plot {
         let chart = FanChart {
             summary,
             bands,
@@ -363,7 +362,10 @@ fn scenario_files(
             observed: s.observed(),
             observed_only: false,
         };
-        files.push((format!("fan.{}", args.options.format.extension()), plot::fan_chart(&chart, args.options.format)?));
+        files.push((
+            format!("fan.{}", args.options.output.format.extension()),
+            plot::fan_chart(&chart, args.options.output.format)?,
+        ));
     }
     Ok(files)
 }
@@ -456,7 +458,7 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         max_runs.iter().map(|&m| u64::from(m)).sum()
     };
     let done = AtomicU64::new(0);
-    let show_progress = args.options.progress_bar();
+    let show_progress = args.options.output.progress_bar();
     let results: Vec<Finished> = progress::with_progress(total_runs, &done, show_progress, || {
         pool.install(|| {
             scenarios
@@ -486,10 +488,10 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
                 .collect::<Result<_, _>>()
         })
         .map_err(|e| Failure::Other(e.to_string()))?;
-    let comparison = if scenarios.len() > 1 && !args.options.no_plot {
+    let comparison = if scenarios.len() > 1 && !args.options.output.no_plot {
         let entries = comparison_entries(&scenarios, &results);
         let chart = pool
-            .install(|| plot::comparison_chart(&entries, args.options.format))
+            .install(|| plot::comparison_chart(&entries, args.options.output.format))
             .map_err(|e| Failure::Other(e.to_string()))?;
         Some((chart, plot::comparison_csv(&entries)))
     } else if scenarios.len() > 1 {
@@ -501,21 +503,22 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     let cannot_write = |e: std::io::Error| Failure::Other(format!("cannot write outputs: {e}"));
     let mut written = Vec::new();
     for (files, stem) in folders.iter().zip(&stems) {
-        let dir = output::write_folder(&args.options.out, stem, files).map_err(cannot_write)?;
+        let dir = output::write_folder(&args.options.output.out, stem, files).map_err(cannot_write)?;
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         written.push(format!("{}/ ({})", dir.display(), names.join(", ")));
     }
     if let Some((chart, csv)) = comparison {
-        let csv_path = args.options.out.join("comparison.csv");
+        let csv_path = args.options.output.out.join("comparison.csv");
         output::write_file(&csv_path, csv.as_bytes()).map_err(cannot_write)?;
         written.push(csv_path.display().to_string());
         if !chart.is_empty() {
-            let chart_path = args.options.out.join(format!("comparison.{}", args.options.format.extension()));
+            let chart_path =
+                args.options.output.out.join(format!("comparison.{}", args.options.output.format.extension()));
             output::write_file(&chart_path, &chart).map_err(cannot_write)?;
             written.push(chart_path.display().to_string());
         }
     }
-    if !args.options.quiet {
+    if !args.options.output.quiet {
         let only: Vec<Summary> = results.into_iter().map(|f| f.summary).collect();
         print!("{}", output::table(&only));
         println!();
@@ -539,7 +542,7 @@ impl AnalysisArgs {
 
     /// Writes `DIR/<stem>.<kind>/` with `files`, atomically.
     fn write(&self, stem: &str, kind: &str, files: &[(String, Vec<u8>)]) -> Result<PathBuf, Failure> {
-        output::write_folder(&self.options.out, &format!("{stem}.{kind}"), files)
+        output::write_folder(&self.options.output.out, &format!("{stem}.{kind}"), files)
             .map_err(|e| Failure::Other(format!("cannot write outputs: {e}")))
     }
 }
@@ -557,21 +560,21 @@ fn run_sensitivity(args: &AnalysisArgs, outcome: Outcome, swing_runs: u32) -> Re
     let uncertain = scenario.uncertain_inputs().len() as u64;
     let total = u64::from(scenario.runs()) + u64::from(swing_runs) * (1 + 2 * uncertain);
     let done = AtomicU64::new(0);
-    let show = args.options.progress_bar();
+    let show = args.options.output.progress_bar();
     let result = progress::with_progress(total, &done, show, || {
         pool.install(|| analysis::sensitivity(&scenario, outcome, swing_runs, Some(&done)))
     });
     let sensitivity = result.map_err(|e| analysis_failure(&scenario, &e))?;
     let mut files = vec![("sensitivity.csv".to_string(), output::sensitivity_csv(&sensitivity).into_bytes())];
-    if !args.options.no_plot {
+    if !args.options.output.no_plot {
         let chart = plot::Tornado { sensitivity: &sensitivity, name: scenario.name(), footer: footer(&scenario) };
         let bytes = pool
-            .install(|| plot::tornado_chart(&chart, args.options.format))
+            .install(|| plot::tornado_chart(&chart, args.options.output.format))
             .map_err(|e| Failure::Other(e.to_string()))?;
-        files.push((format!("tornado.{}", args.options.format.extension()), bytes));
+        files.push((format!("tornado.{}", args.options.output.format.extension()), bytes));
     }
     let dir = args.write(&stem, "sensitivity", &files)?;
-    if !args.options.quiet {
+    if !args.options.output.quiet {
         let goal = scenario
             .goal()
             .map_or(String::new(), |g| format!("P(new army ≥ {} by {})", output::thousands(g.nominal_size()), g.by()));
@@ -590,7 +593,7 @@ fn run_breakeven(
 ) -> Result<(), Failure> {
     let (scenario, stem, pool) = args.prepare()?;
     let done = AtomicU64::new(0);
-    let show = args.options.progress_bar();
+    let show = args.options.output.progress_bar();
     // The number of evaluations is not known ahead: the bar counts runs against ~30 of them.
     let total = u64::from(scenario.runs()) * 30;
     let result = progress::with_progress(total, &done, show, || {
@@ -601,7 +604,7 @@ fn run_breakeven(
         .goal()
         .map_or(String::new(), |g| format!("P(new army ≥ {} by {})", output::thousands(g.nominal_size()), g.by()));
     let mut files = vec![("breakeven.csv".to_string(), output::breakeven_csv(&breakeven).into_bytes())];
-    if !args.options.no_plot {
+    if !args.options.output.no_plot {
         let chart = plot::BreakEvenChart {
             breakeven: &breakeven,
             goal: goal.clone(),
@@ -609,12 +612,12 @@ fn run_breakeven(
             footer: footer(&scenario),
         };
         let bytes = pool
-            .install(|| plot::breakeven_chart(&chart, args.options.format))
+            .install(|| plot::breakeven_chart(&chart, args.options.output.format))
             .map_err(|e| Failure::Other(e.to_string()))?;
-        files.push((format!("breakeven.{}", args.options.format.extension()), bytes));
+        files.push((format!("breakeven.{}", args.options.output.format.extension()), bytes));
     }
     let dir = args.write(&stem, "breakeven", &files)?;
-    if !args.options.quiet {
+    if !args.options.output.quiet {
         println!("{}", output::breakeven_sentence(scenario.name(), &goal, &breakeven));
         println!("wrote {}/", dir.display());
     }
@@ -647,7 +650,7 @@ fn run_backtest(args: &BacktestArgs) -> Result<(), Failure> {
     let bad = |e: crate::calibrate::CalibrationError| Failure::Input(format!("error: {e}\n"));
     let series = crate::calibrate::Series::read(&args.file, args.column.as_deref()).map_err(bad)?;
     let done = AtomicU64::new(0);
-    let show = !args.quiet && std::io::stderr().is_terminal();
+    let show = args.output.progress_bar();
     let run = progress::with_progress(u64::from(args.runs), &done, show, || {
         crate::backtest::backtest(
             &series,
@@ -667,7 +670,7 @@ fn run_backtest(args: &BacktestArgs) -> Result<(), Failure> {
         ("backtest.json".to_string(), json.into_bytes()),
         ("daily.csv".to_string(), output::daily_csv(&run.summary, &run.bands).into_bytes()),
     ];
-    if !args.no_plot {
+    if !args.output.no_plot {
         let chart = FanChart {
             summary: &run.summary,
             bands: &run.bands,
@@ -677,14 +680,14 @@ fn run_backtest(args: &BacktestArgs) -> Result<(), Failure> {
             observed_only: true,
         };
         files.push((
-            format!("backtest.{}", args.format.extension()),
-            plot::fan_chart(&chart, args.format).map_err(|e| Failure::Other(e.to_string()))?,
+            format!("backtest.{}", args.output.format.extension()),
+            plot::fan_chart(&chart, args.output.format).map_err(|e| Failure::Other(e.to_string()))?,
         ));
     }
     let stem = args.file.file_stem().map_or("series".into(), |s| s.to_string_lossy().into_owned());
-    let dir = output::write_folder(&args.out, &format!("{stem}.backtest"), &files)
+    let dir = output::write_folder(&args.output.out, &format!("{stem}.backtest"), &files)
         .map_err(|e| Failure::Other(format!("cannot write outputs: {e}")))?;
-    if !args.quiet {
+    if !args.output.quiet {
         print!("{}", output::backtest_report(&series, report));
         println!("wrote {}/", dir.display());
     }
