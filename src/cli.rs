@@ -28,7 +28,7 @@ use crate::stats::{self, Summary};
 #[derive(Debug, Parser)]
 #[command(name = "simulate", version, args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 #[command(
-    after_help = "Examples:\n  simulate scenarios/no-mobilization.toml\n  simulate scenarios/*.toml --runs 2000 --out results\n  simulate check scenarios/*.toml"
+    after_help = "Examples:\n  simulate scenarios/no-mobilization.toml\n  simulate scenarios/*.toml --runs 2000 --out results\n  simulate check scenarios/*.toml\n  simulate sensitivity scenarios/high-intensity.toml --outcome new_army\n  simulate breakeven scenarios/high-intensity.toml --vary 'recruitment[0].daily' --probability 0.9\n  simulate calibrate data/ua-gs-russian-personnel-losses.csv --from 2023-04-01 --to 2023-06-30\n  simulate backtest data/ua-gs-russian-personnel-losses.csv --train-to 2023-09-02 --horizon 365"
 )]
 pub struct Cli {
     #[command(subcommand)]
