@@ -35,7 +35,7 @@ pub struct Backtest {
     /// Whether the final observed cumulative lies inside the 90% band.
     pub final_inside_90: bool,
     /// Mean over held-out days of the interval score of the 90% band (Gneiting & Raftery
-    /// 2007, eq. 43): (u − l) + (2/α)(l − y)·[y < l] + (2/α)(y − u)·[y > u], in persons;
+    /// 2007, eq. 43): (u − l) + (2/α)(l − y)·\[y < l\] + (2/α)(y − u)·\[y > u\], in persons;
     /// lower is better, and it punishes both width and misses.
     pub interval_score: f64,
 }

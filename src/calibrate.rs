@@ -4,7 +4,7 @@
 //! y_t | λ_t ~ NB(mean λ_t, shape k), λ_t = m·exp(x_t − s/2), with x a stationary AR(1)
 //! of variance s = sd² and lag-h correlation φ^h, φ = exp(−1/days). Its moments are
 //!
-//! - E[y] = m;
+//! - E\[y\] = m;
 //! - Cov(y_t, y_{t+h}) = m²(exp(s φ^h) − 1) for h ≥ 1 (only the rate is shared);
 //! - Var(y) = m + m² e^s / k + m²(e^s − 1).
 //!
