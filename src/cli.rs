@@ -39,6 +39,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Write a commented template scenario that runs as written.
+    Init {
+        /// The file to create (it must not exist).
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
     /// Validate scenario files without running them.
     Check {
         /// Scenario files (TOML).
@@ -261,6 +267,7 @@ where
     };
     let result = match cli.command {
         Some(Command::Check { files }) => check(&files),
+        Some(Command::Init { file }) => init(&file),
         Some(Command::Calibrate(args)) => run_calibrate(&args),
         Some(Command::Backtest(args)) => run_backtest(&args),
         Some(Command::Sensitivity { common, outcome, swing_runs }) => run_sensitivity(&common, outcome, swing_runs),
@@ -691,5 +698,21 @@ fn run_backtest(args: &BacktestArgs) -> Result<(), Failure> {
         print!("{}", output::backtest_report(&series, report));
         println!("wrote {}/", dir.display());
     }
+    Ok(())
+}
+
+/// The scenario `simulate init` writes.
+const TEMPLATE: &str = include_str!("cli/template.toml");
+
+fn init(file: &std::path::Path) -> Result<(), Failure> {
+    if file.exists() {
+        return Err(Failure::Input(format!(
+            "error: {} exists; choose another name (init never overwrites)\n",
+            file.display()
+        )));
+    }
+    output::write_file(file, TEMPLATE.as_bytes())
+        .map_err(|e| Failure::Other(format!("cannot write {}: {e}", file.display())))?;
+    println!("wrote {}; run it with: simulate {}", file.display(), file.display());
     Ok(())
 }

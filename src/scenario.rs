@@ -116,8 +116,15 @@ impl Scenario {
     /// every problem found is in the returned error, each with key, line and column.
     pub fn load(path: &std::path::Path, overrides: Overrides) -> Result<Scenario, ScenarioError> {
         let shown = path.display().to_string();
-        let bytes =
-            std::fs::read(path).map_err(|e| ScenarioError::whole_file(&shown, format!("cannot read {shown}: {e}")))?;
+        let cannot_read = |e: std::io::Error| ScenarioError::whole_file(&shown, format!("cannot read {shown}: {e}"));
+        let size = std::fs::metadata(path).map_err(cannot_read)?.len();
+        if size > LIMITS.max_file_bytes {
+            return Err(ScenarioError::whole_file(
+                &shown,
+                format!("{shown} is {size} bytes; a scenario file may be at most {} bytes", LIMITS.max_file_bytes),
+            ));
+        }
+        let bytes = std::fs::read(path).map_err(cannot_read)?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
             ScenarioError::whole_file(

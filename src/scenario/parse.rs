@@ -22,10 +22,13 @@ pub struct Limits {
     pub max_runs: u32,
     /// Most memory the per-day statistics may take, in bytes (runs × days × 5 series × 8).
     pub max_statistics_bytes: u64,
+    /// Largest scenario file read, in bytes (10 MiB: a hand-written scenario is a few KiB).
+    pub max_file_bytes: u64,
 }
 
 /// The limits in force.
-pub const LIMITS: Limits = Limits { max_days: 36_500, max_runs: 100_000_000, max_statistics_bytes: 8 << 30 };
+pub const LIMITS: Limits =
+    Limits { max_days: 36_500, max_runs: 100_000_000, max_statistics_bytes: 8 << 30, max_file_bytes: 10 << 20 };
 
 const TOP_KEYS: &[&str] = &[
     "name",
@@ -114,8 +117,24 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
     let mut top = Table::new(String::new(), 0..0, doc.into_inner());
     let stem = std::path::Path::new(file).file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
 
-    let name = top.take("name").and_then(|f| r.string(&f)).unwrap_or(stem);
-    let description = top.take("description").and_then(|f| r.string(&f));
+    // Names are printed to terminals and charts: control characters (an escape sequence,
+    // say) are refused in the file and dropped from a file-name default.
+    let stem: String = stem.chars().filter(|c| !c.is_control()).collect();
+    let mut printable = |key: &str| {
+        let f = top.take(key)?;
+        let s = r.string(&f)?;
+        if s.chars().any(char::is_control) {
+            r.error_with_help(
+                &f,
+                "contains control characters",
+                "use printable text; line breaks and escape sequences are not allowed",
+            );
+            return None;
+        }
+        Some(s)
+    };
+    let name = printable("name").unwrap_or(stem);
+    let description = printable("description");
     let simulation = read_simulation(&mut r, &mut top, overrides);
     let horizon = simulation.map(|(start, days, ..)| Horizon { start, days });
     let days_overridden = overrides.days.is_some();

@@ -8,4 +8,5 @@ mod checks;
 mod cli;
 mod common;
 mod flows;
+mod limits;
 mod properties;

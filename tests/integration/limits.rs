@@ -1,0 +1,99 @@
+//! Extremes get a right answer or a clear error, never a panic, an overflow or a hang.
+
+use crate::common::{assert_near, run, simulate, temp_dir};
+
+const HEAD: &str = "[simulation]\nstart = 2024-01-01\n";
+
+#[test]
+fn an_empty_force_runs() {
+    let (_, _, s) = run(&format!(
+        "{HEAD}days = 100\nruns = 10\n[force]\ninitial = 0\n[attrition]\ndaily = 5\n[[recruitment]]\ndaily = 3\n"
+    ));
+    assert_eq!(s.casualties_total.p95, 0.0, "no one deployed, no casualties");
+    assert_near(s.total_end.mean, 300.0, 40.0, "recruits arrive (Poisson sd 17)");
+}
+
+#[test]
+fn a_billion_people_and_ten_million_a_day_are_counted_exactly() {
+    // 10⁷ casualties and 10⁷ recruits a day for a year, 10 days' training: strength ends at
+    // 10⁹ − 10 × 10⁷ still in training = 9 × 10⁸ (Poisson sd of each total ≈ 60,000).
+    let (_, _, s) = run(&format!(
+        "{HEAD}days = 366\nruns = 5\n[force]\ninitial = 1e9\n[attrition]\ndaily = 1e7\n[[recruitment]]\ndaily = 1e7\ntraining_days = 10\n"
+    ));
+    assert_near(s.total_end.mean, 9e8, 3e5, "strength");
+    assert_near(s.casualties_total.mean, 3.66e9, 3e5, "casualties beyond 2³²");
+}
+
+#[test]
+fn a_century_runs_and_one_more_day_is_refused() {
+    let (_, r, _) = run(&format!("{HEAD}days = 36500\nruns = 2\n[force]\ninitial = 1000\n[attrition]\ndaily = 0.01\n"));
+    assert_eq!(r.days, 36_500);
+    let dir = temp_dir("too-long");
+    std::fs::write(dir.join("long.toml"), format!("{HEAD}days = 36501\nruns = 2\n[force]\ninitial = 1000\n"))
+        .expect("write");
+    let o = simulate(&["long.toml"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a whole number from 1 to 36500"));
+}
+
+#[test]
+fn runs_that_would_not_fit_in_memory_are_refused_before_any_work() {
+    let dir = temp_dir("too-many-runs");
+    std::fs::write(dir.join("big.toml"), format!("{HEAD}days = 730\nruns = 50000000\n[force]\ninitial = 1000\n"))
+        .expect("write");
+    let o = simulate(&["big.toml"], &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("50000000 runs × 730 days need 1359.7 GiB") && err.contains("use fewer runs"), "{err}");
+    assert!(!dir.join("out").exists());
+}
+
+#[test]
+fn delays_longer_than_the_horizon_keep_people_in_training() {
+    let (_, _, s) = run(&format!(
+        "{HEAD}days = 100\nruns = 10\n[force]\ninitial = 100\n[[recruitment]]\ndaily = 10\ntraining_days = 1000\n"
+    ));
+    assert_eq!(s.total_end.p95, 100.0, "nobody arrives");
+    assert!(s.recruited_total.mean > 900.0, "but they were recruited");
+}
+
+#[test]
+fn oversized_files_and_control_characters_are_refused() {
+    let dir = temp_dir("hostile");
+    std::fs::write(dir.join("huge.toml"), "#".repeat(11 << 20)).expect("write");
+    let o = simulate(&["huge.toml"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("a scenario file may be at most 10485760 bytes"));
+    std::fs::write(
+        dir.join("ctrl.toml"),
+        format!("name = \"red\\u001b[31m\"\n{HEAD}days = 5\nruns = 2\n[force]\ninitial = 10\n"),
+    )
+    .expect("write");
+    let o = simulate(&["ctrl.toml"], &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("`name`: contains control characters") && !err.contains('\u{1b}'), "{err}");
+    // A name with path separators is only a label: outputs go to the file stem, inside --out.
+    std::fs::write(
+        dir.join("sep.toml"),
+        format!("name = \"../../etc/x\"\n{HEAD}days = 5\nruns = 2\n[force]\ninitial = 10\n"),
+    )
+    .expect("write");
+    let o = simulate(&["sep.toml", "--out", "results", "--quiet"], &dir);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(dir.join("results/sep/summary.json").exists());
+}
+
+#[test]
+fn init_writes_a_template_that_runs_and_never_overwrites() {
+    let dir = temp_dir("init");
+    let o = simulate(&["init", "mine.toml"], &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let o = simulate(&["mine.toml", "--runs", "50", "--quiet"], &dir);
+    assert_eq!(o.status.code(), Some(0), "the template runs as written: {}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.join("out/mine/fan.png").exists());
+    let before = std::fs::read(dir.join("mine.toml")).expect("read");
+    let o = simulate(&["init", "mine.toml"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(dir.join("mine.toml")).expect("read"), before);
+}
