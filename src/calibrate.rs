@@ -28,6 +28,9 @@ use serde::Serialize;
 
 use crate::date::Date;
 
+/// Largest series file read, in bytes (256 MiB: a century of daily rows is ~1 MiB).
+pub const MAX_SERIES_BYTES: u64 = 256 << 20;
+
 /// The shortest window estimates are made from, in days.
 pub const MIN_DAYS: usize = 60;
 
@@ -69,6 +72,15 @@ impl Series {
     pub fn read(path: &Path, column: Option<&str>) -> Result<Series, CalibrationError> {
         let file = path.display().to_string();
         let fail = |message: String| CalibrationError { file: file.clone(), message };
+        // Only a regular file of bounded size: a device or a pipe (/dev/zero, a FIFO) would
+        // never end.
+        let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+        if !meta.is_file() {
+            return Err(fail("not a regular file".into()));
+        }
+        if meta.len() > MAX_SERIES_BYTES {
+            return Err(fail(format!("{} bytes; a series may be at most {MAX_SERIES_BYTES} bytes", meta.len())));
+        }
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
             .from_path(path)

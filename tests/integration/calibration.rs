@@ -132,6 +132,9 @@ fn bad_series_and_windows_are_refused_with_the_row() {
     let o = simulate(&["calibrate", "short.csv", "--from", "2024-03-01"], &dir);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("at least 60 are needed"));
+    let o = simulate(&["calibrate", "/dev/zero"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/dev/zero: not a regular file"));
     let o = simulate(&["calibrate", "short.csv", "--column", "nope"], &dir);
     assert!(String::from_utf8_lossy(&o.stderr).contains("no column `nope`; the columns are: date, total"));
 }
