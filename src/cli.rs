@@ -6,6 +6,27 @@
 
 mod progress;
 
+/// Writes a line to stdout. A closed pipe (`simulate check *.toml | head -1`) ends the
+/// program quietly, as it ends `head`'s reading, instead of panicking as `println!` would.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
+/// [`say!`] without the line break.
+macro_rules! say_part {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if write!(std::io::stdout().lock(), $($arg)*).is_err() {
+            std::process::exit(0);
+        }
+    }};
+}
+
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io::IsTerminal;
@@ -39,6 +60,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Print the JSON Schema of scenario files (a copy ships as scenario.schema.json).
+    Schema,
     /// Write a commented template scenario that runs as written.
     Init {
         /// The file to create (it must not exist).
@@ -268,6 +291,7 @@ where
     let result = match cli.command {
         Some(Command::Check { files }) => check(&files),
         Some(Command::Init { file }) => init(&file),
+        Some(Command::Schema) => print_schema(),
         Some(Command::Calibrate(args)) => run_calibrate(&args),
         Some(Command::Backtest(args)) => run_backtest(&args),
         Some(Command::Sensitivity { common, outcome, swing_runs }) => run_sensitivity(&common, outcome, swing_runs),
@@ -316,7 +340,7 @@ fn load_all(files: &[PathBuf], overrides: Overrides) -> Result<Vec<Scenario>, Fa
 fn check(files: &[PathBuf]) -> Result<(), Failure> {
     let scenarios = load_all(files, Overrides::default())?;
     for s in &scenarios {
-        println!(
+        say!(
             "ok: {} — \"{}\", {} runs × {} days from {}, seed {}",
             s.file(),
             s.name(),
@@ -527,12 +551,12 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     }
     if !args.options.output.quiet {
         let only: Vec<Summary> = results.into_iter().map(|f| f.summary).collect();
-        print!("{}", output::table(&only));
-        println!();
-        print!("{}", output::precision_notes(&only));
-        println!();
+        say_part!("{}", output::table(&only));
+        say!("");
+        say_part!("{}", output::precision_notes(&only));
+        say!("");
         for w in written {
-            println!("wrote {w}");
+            say!("wrote {w}");
         }
     }
     Ok(())
@@ -585,8 +609,8 @@ fn run_sensitivity(args: &AnalysisArgs, outcome: Outcome, swing_runs: u32) -> Re
         let goal = scenario
             .goal()
             .map_or(String::new(), |g| format!("P(new army ≥ {} by {})", output::thousands(g.nominal_size()), g.by()));
-        print!("{}", output::sensitivity_table(scenario.name(), &goal, &sensitivity));
-        println!("\nwrote {}/", dir.display());
+        say_part!("{}", output::sensitivity_table(scenario.name(), &goal, &sensitivity));
+        say!("\nwrote {}/", dir.display());
     }
     Ok(())
 }
@@ -625,8 +649,8 @@ fn run_breakeven(
     }
     let dir = args.write(&stem, "breakeven", &files)?;
     if !args.options.output.quiet {
-        println!("{}", output::breakeven_sentence(scenario.name(), &goal, &breakeven));
-        println!("wrote {}/", dir.display());
+        say!("{}", output::breakeven_sentence(scenario.name(), &goal, &breakeven));
+        say!("wrote {}/", dir.display());
     }
     Ok(())
 }
@@ -639,7 +663,7 @@ fn run_calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
     let calibration = crate::calibrate::estimate(from, to, &counts);
     if args.json {
         let json = serde_json::to_string_pretty(&calibration).map_err(|e| Failure::Other(e.to_string()))?;
-        println!("{json}");
+        say!("{json}");
     } else {
         let mut command = format!("simulate calibrate {} --from {from} --to {to}", args.file.display());
         if let Some(c) = &args.column {
@@ -648,7 +672,7 @@ fn run_calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
         if args.daily {
             command += " --daily";
         }
-        print!("{}", calibration.toml(&command, &series, cumulative));
+        say_part!("{}", calibration.toml(&command, &series, cumulative));
     }
     Ok(())
 }
@@ -695,8 +719,8 @@ fn run_backtest(args: &BacktestArgs) -> Result<(), Failure> {
     let dir = output::write_folder(&args.output.out, &format!("{stem}.backtest"), &files)
         .map_err(|e| Failure::Other(format!("cannot write outputs: {e}")))?;
     if !args.output.quiet {
-        print!("{}", output::backtest_report(&series, report));
-        println!("wrote {}/", dir.display());
+        say_part!("{}", output::backtest_report(&series, report));
+        say!("wrote {}/", dir.display());
     }
     Ok(())
 }
@@ -713,6 +737,13 @@ fn init(file: &std::path::Path) -> Result<(), Failure> {
     }
     output::write_file(file, TEMPLATE.as_bytes())
         .map_err(|e| Failure::Other(format!("cannot write {}: {e}", file.display())))?;
-    println!("wrote {}; run it with: simulate {}", file.display(), file.display());
+    say!("wrote {}; run it with: simulate {}", file.display(), file.display());
+    Ok(())
+}
+
+fn print_schema() -> Result<(), Failure> {
+    let schema =
+        serde_json::to_string_pretty(&crate::scenario::keys::schema()).map_err(|e| Failure::Other(e.to_string()))?;
+    say!("{schema}");
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! invariants the engine relies on.
 
 pub mod diagnostic;
+pub mod keys;
 mod parse;
 mod reader;
 

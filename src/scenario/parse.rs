@@ -3,6 +3,7 @@
 use toml::de::DeTable;
 
 use super::diagnostic::{Diagnostic, ScenarioError};
+use super::keys::{self, names};
 use super::reader::{Field, Reader, Table};
 use super::{
     Attrition, AttritionRate, Cost, Drift, Force, Goal, InputId, Intake, Loss, Mobilization, Observed, Overrides,
@@ -29,45 +30,6 @@ pub struct Limits {
 /// The limits in force.
 pub const LIMITS: Limits =
     Limits { max_days: 36_500, max_runs: 100_000_000, max_statistics_bytes: 8 << 30, max_file_bytes: 10 << 20 };
-
-const TOP_KEYS: &[&str] = &[
-    "name",
-    "description",
-    "simulation",
-    "force",
-    "attrition",
-    "loss",
-    "recruitment",
-    "mobilization",
-    "cost",
-    "goal",
-    "correlation",
-    "observed",
-];
-const SIMULATION_KEYS: &[&str] = &["start", "days", "runs", "seed", "sampling"];
-const CORRELATION_KEYS: &[&str] = &["between", "rank"];
-const OBSERVED_KEYS: &[&str] = &["casualties", "recruited"];
-const FORCE_KEYS: &[&str] = &["initial", "target"];
-const ATTRITION_KEYS: &[&str] =
-    &["daily", "per_1000", "dispersion", "drift", "killed", "wounded", "missing", "return_to_duty", "recovery_days"];
-const LOSS_KEYS: &[&str] = &["name", "annual_rate"];
-const RECRUITMENT_KEYS: &[&str] = &[
-    "name",
-    "daily",
-    "pool",
-    "uptake",
-    "dispersion",
-    "drift",
-    "start",
-    "end",
-    "training_days",
-    "term_days",
-    "renewal",
-    "signing_bonus",
-];
-const MOBILIZATION_KEYS: &[&str] = &["name", "date", "size", "callup_days", "compliance", "training_days", "term_days"];
-const COST_KEYS: &[&str] = &["monthly_pay", "currency"];
-const GOAL_KEYS: &[&str] = &["new_army", "by"];
 
 /// The horizon, once `[simulation]` has been read: dates are checked against it.
 #[derive(Clone, Copy)]
@@ -149,7 +111,7 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
                 }
             };
             let target = t.take("target").and_then(|f| r.input(&f, Domain::NonNegative));
-            t.finish(&mut r, FORCE_KEYS);
+            t.finish(&mut r, &names(keys::FORCE));
             initial.map(|initial| Force { initial, target })
         }
         None => {
@@ -193,7 +155,7 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
             Some(f) => r.string(&f),
             None => Some("USD".to_string()),
         };
-        t.finish(&mut r, COST_KEYS);
+        t.finish(&mut r, &names(keys::COST));
         Some(Cost { monthly_pay: monthly_pay?, currency: currency? })
     });
     let goal = top.take("goal").and_then(|f| r.table(f)).and_then(|mut t| {
@@ -215,7 +177,7 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
             (None, Some(h)) => Some((h.last(), h.days - 1)),
             (None, None) => None,
         };
-        t.finish(&mut r, GOAL_KEYS);
+        t.finish(&mut r, &names(keys::GOAL));
         let (by, by_day) = by?;
         let new_army = new_army?;
         Some(Goal { new_army, size: r.value(new_army).clone(), by, by_day })
@@ -224,12 +186,12 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
     let observed = match (top.take("observed").and_then(|f| r.table(f)), horizon) {
         (Some(t), Some(h)) => read_observed(&mut r, t, file, h),
         (Some(t), None) => {
-            t.finish(&mut r, OBSERVED_KEYS);
+            t.finish(&mut r, &names(keys::OBSERVED));
             Observed::default()
         }
         (None, _) => Observed::default(),
     };
-    top.finish(&mut r, TOP_KEYS);
+    top.finish(&mut r, &names(keys::TOP));
 
     // Every `None` above has pushed a diagnostic, so a scenario is built only from a
     // file without problems.
@@ -349,7 +311,7 @@ fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option
         },
         None => Some(Sampling::Random),
     };
-    t.finish(r, SIMULATION_KEYS);
+    t.finish(r, &names(keys::SIMULATION));
     Some((start?, days?, runs?, seed?, sampling?))
 }
 
@@ -437,7 +399,7 @@ fn read_attrition(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Optio
         );
     }
     let recovery = delay(r, recovery_field, h).map(|k| k.at_least(1));
-    t.finish(r, ATTRITION_KEYS);
+    t.finish(r, &names(keys::ATTRITION));
     let [killed, wounded, missing]: [Option<InputId>; 3] = split.try_into().ok()?;
     let dispersion = match dispersion {
         Some(k) => Some(k?),
@@ -471,7 +433,7 @@ fn read_loss(r: &mut Reader, mut t: Table<'_>) -> Option<Loss> {
             None
         }
     };
-    t.finish(r, LOSS_KEYS);
+    t.finish(r, &names(keys::LOSS));
     Some(Loss { name, annual_rate: annual_rate? })
 }
 
@@ -552,7 +514,7 @@ fn read_recruitment(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Opt
         None => Some(r.register(format!("{}.renewal", t.path), Uncertain::known(0.0, Domain::Fraction))),
     };
     let signing_bonus = t.take("signing_bonus").map(|f| r.input(&f, Domain::NonNegative));
-    t.finish(r, RECRUITMENT_KEYS);
+    t.finish(r, &names(keys::RECRUITMENT));
     let h = h?;
     // Windows may start before the simulation and are clipped to it.
     let first = start.and_then(|(d, _)| d).map_or(0, |d| h.day_of(d)).max(0);
@@ -613,7 +575,7 @@ fn read_mobilization(
             .map(|d| (d > 0).then_some(d as u32)),
         None => Some(None),
     };
-    t.finish(r, MOBILIZATION_KEYS);
+    t.finish(r, &names(keys::MOBILIZATION));
     Some(Mobilization {
         name,
         day: day?,
@@ -663,7 +625,7 @@ fn read_correlations(r: &mut Reader, top: &mut Table<'_>) -> Option<Copula> {
             }
         };
         spans.push((t.path.clone(), t.span.clone()));
-        t.finish(r, CORRELATION_KEYS);
+        t.finish(r, &names(keys::CORRELATION));
         if let (Some((a, b)), Some(rank)) = (between, rank) {
             if pairs.iter().any(|&(x, y, _)| (x, y) == (a, b) || (x, y) == (b, a)) {
                 let (path, span) = spans.last().cloned().expect("pushed above");
@@ -749,7 +711,7 @@ fn read_drift(r: &mut Reader, field: Field<'_>) -> Option<Drift> {
     };
     let sd = part(r, &mut t, "sd", Domain::NonNegative);
     let days = part(r, &mut t, "days", Domain::Positive);
-    t.finish(r, &["sd", "days"]);
+    t.finish(r, &names(keys::DRIFT));
     Some(Drift { sd: sd?, days: days? })
 }
 
@@ -757,15 +719,15 @@ fn read_drift(r: &mut Reader, field: Field<'_>) -> Option<Drift> {
 /// aligned to the start; the file's path is relative to the scenario file's folder.
 fn read_observed(r: &mut Reader, mut t: Table<'_>, scenario_file: &str, h: Horizon) -> Observed {
     let mut observed = Observed::default();
-    for key in OBSERVED_KEYS {
+    for key in names(keys::OBSERVED) {
         let Some(f) = t.take(key) else { continue };
         let series = read_observed_series(r, f, scenario_file, h);
-        match *key {
+        match key {
             "casualties" => observed.casualties = series,
             _ => observed.recruited = series,
         }
     }
-    t.finish(r, OBSERVED_KEYS);
+    t.finish(r, &names(keys::OBSERVED));
     observed
 }
 
@@ -791,7 +753,7 @@ fn read_observed_series(r: &mut Reader, field: Field<'_>, scenario_file: &str, h
         None => false,
     };
     let key = t.path.clone();
-    t.finish(r, &["file", "column", "daily"]);
+    t.finish(r, &names(keys::SERIES));
     let (name, span) = path?;
     let base = std::path::Path::new(scenario_file).parent().unwrap_or(std::path::Path::new(""));
     let series = match crate::calibrate::Series::read(&base.join(&name), column.as_deref()) {

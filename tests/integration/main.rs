@@ -10,3 +10,4 @@ mod common;
 mod flows;
 mod limits;
 mod properties;
+mod schema;
