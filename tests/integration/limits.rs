@@ -97,3 +97,40 @@ fn init_writes_a_template_that_runs_and_never_overwrites() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(std::fs::read(dir.join("mine.toml")).expect("read"), before);
 }
+
+#[test]
+fn a_killed_run_never_leaves_a_complete_looking_partial_output() {
+    // A century of days makes daily.csv ~20 MB, so kills land while files are being
+    // written as well as before. Whatever the moment, every visible output folder must
+    // be complete: its summary parses and its daily.csv has every day.
+    let dir = temp_dir("killed");
+    std::fs::write(
+        dir.join("long.toml"),
+        format!("{HEAD}days = 36500\nruns = 40\n[force]\ninitial = 1000\n[attrition]\ndaily = 0.01\n"),
+    )
+    .expect("write");
+    for delay_ms in [30, 120, 250, 400, 600, 900, 1400] {
+        let _ = std::fs::remove_dir_all(dir.join("out"));
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simulate"))
+            .args(["long.toml", "--quiet", "--no-plot"])
+            .current_dir(&dir)
+            .spawn()
+            .expect("spawn");
+        std::thread::sleep(std::time::Duration::from_millis(delay_ms));
+        let _ = child.kill();
+        let _ = child.wait();
+        let Ok(entries) = std::fs::read_dir(dir.join("out")) else { continue };
+        for entry in entries.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue; // a hidden partial folder: never mistaken for a result
+            }
+            let summary =
+                std::fs::read_to_string(entry.path().join("summary.json")).expect("a visible folder has its summary");
+            serde_json::from_str::<serde_json::Value>(&summary).expect("a complete summary");
+            let csv =
+                std::fs::read_to_string(entry.path().join("daily.csv")).expect("a visible folder has its daily.csv");
+            assert_eq!(csv.lines().count(), 36_501, "killed after {delay_ms} ms: {name}/daily.csv is incomplete");
+        }
+    }
+}
