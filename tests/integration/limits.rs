@@ -134,3 +134,33 @@ fn a_killed_run_never_leaves_a_complete_looking_partial_output() {
         }
     }
 }
+
+#[test]
+fn ctrl_c_stops_a_run_within_a_second() {
+    let dir = temp_dir("interrupted");
+    std::fs::write(
+        dir.join("long.toml"),
+        format!("{HEAD}days = 36500\nruns = 400\n[force]\ninitial = 1000\n[attrition]\ndaily = 0.01\n"),
+    )
+    .expect("write");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simulate"))
+        .args(["long.toml", "--quiet", "--no-plot"])
+        .current_dir(&dir)
+        .spawn()
+        .expect("spawn");
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let sent = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
+    assert!(sent.success());
+    let asked = std::time::Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(asked.elapsed() < std::time::Duration::from_secs(1), "still running a second after Ctrl-C");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert!(!status.success(), "interrupted, not finished: the run takes longer than 300 ms");
+    let visible = std::fs::read_dir(dir.join("out"))
+        .map_or(0, |d| d.filter_map(Result::ok).filter(|e| !e.file_name().to_string_lossy().starts_with('.')).count());
+    assert_eq!(visible, 0, "no output folder appears for an interrupted run");
+}
