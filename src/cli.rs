@@ -60,6 +60,14 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Merge the shard folders of `simulate --shard K/N` runs into the outputs of one run.
+    Merge {
+        /// Shard folders (DIR/<file stem>.shard-K-of-N), of one or more scenarios.
+        #[arg(required = true, value_name = "SHARD_DIR")]
+        dirs: Vec<PathBuf>,
+        #[command(flatten)]
+        output: OutputOptions,
+    },
     /// Print the JSON Schema of scenario files (a copy ships as scenario.schema.json).
     Schema,
     /// Write a commented template scenario that runs as written.
@@ -189,6 +197,10 @@ struct OutputOptions {
     format: Format,
 }
 
+fn parse_shard(s: &str) -> Result<crate::shard::ShardSpec, String> {
+    s.parse()
+}
+
 fn parse_date(s: &str) -> Result<crate::date::Date, String> {
     s.parse()
 }
@@ -255,6 +267,10 @@ struct RunArgs {
     /// at most this wide on each side (e.g. 0.005); needs a [goal].
     #[arg(long, value_name = "HALF_WIDTH", value_parser = parse_precision)]
     precision: Option<f64>,
+    /// Run only shard K of N of the runs (K from 1) and write DIR/<file stem>.shard-K-of-N/
+    /// for `simulate merge`.
+    #[arg(long, value_name = "K/N", value_parser = parse_shard, conflicts_with = "precision")]
+    shard: Option<crate::shard::ShardSpec>,
     /// The most runs `--precision` may use [default: 1,000,000, or as many as fit in memory].
     #[arg(long, value_name = "N", requires = "precision", value_parser = clap::value_parser!(u32).range(1..))]
     max_runs: Option<u32>,
@@ -292,6 +308,7 @@ where
         Some(Command::Check { files }) => check(&files),
         Some(Command::Init { file }) => init(&file),
         Some(Command::Schema) => print_schema(),
+        Some(Command::Merge { dirs, output }) => merge(&dirs, &output),
         Some(Command::Calibrate(args)) => run_calibrate(&args),
         Some(Command::Backtest(args)) => run_backtest(&args),
         Some(Command::Sensitivity { common, outcome, swing_runs }) => run_sensitivity(&common, outcome, swing_runs),
@@ -378,13 +395,13 @@ fn scenario_files(
     s: &Scenario,
     summary: &Summary,
     bands: &Bands,
-    args: &RunArgs,
+    opts: &OutputOptions,
 ) -> Result<Vec<(String, Vec<u8>)>, plot::PlotError> {
     let mut files = vec![
         ("summary.json".to_string(), output::summary_json(summary).into_bytes()),
         ("daily.csv".to_string(), output::daily_csv(summary, bands).into_bytes()),
     ];
-    if !args.options.output.no_plot {
+    if !opts.no_plot {
         let chart = FanChart {
             summary,
             bands,
@@ -393,10 +410,7 @@ fn scenario_files(
             observed: s.observed(),
             observed_only: false,
         };
-        files.push((
-            format!("fan.{}", args.options.output.format.extension()),
-            plot::fan_chart(&chart, args.options.output.format)?,
-        ));
+        files.push((format!("fan.{}", opts.format.extension()), plot::fan_chart(&chart, opts.format)?));
     }
     Ok(files)
 }
@@ -478,6 +492,9 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
     let scenarios = load_all(&args.files, overrides)?;
     let stems = stems(&scenarios)?;
     let pool = args.options.thread_pool()?;
+    if let Some(shard) = args.shard {
+        return run_shard(args, shard, &scenarios, &stems, &pool);
+    }
 
     let max_runs = match args.precision {
         Some(p) => check_precision(&scenarios, p, args.max_runs)?,
@@ -508,48 +525,58 @@ fn run(args: &RunArgs) -> Result<(), Failure> {
         })
     });
 
-    // Every file of every scenario is prepared before anything is written, so a chart
-    // that cannot be drawn leaves no output at all.
+    publish(&scenarios, &stems, results, &args.options.output, &pool)
+}
+
+/// Writes every scenario's folder and, for two or more, the comparison; then prints the
+/// table. Every file is prepared before any is written, so a chart that cannot be drawn
+/// leaves no output at all.
+fn publish(
+    scenarios: &[Scenario],
+    stems: &[String],
+    results: Vec<Finished>,
+    opts: &OutputOptions,
+    pool: &rayon::ThreadPool,
+) -> Result<(), Failure> {
     let folders: Vec<Vec<(String, Vec<u8>)>> = pool
         .install(|| {
             scenarios
                 .par_iter()
                 .zip(&results)
-                .map(|(s, f)| scenario_files(s, &f.summary, &f.bands, args))
+                .map(|(s, f)| scenario_files(s, &f.summary, &f.bands, opts))
                 .collect::<Result<_, _>>()
         })
         .map_err(|e| Failure::Other(e.to_string()))?;
-    let comparison = if scenarios.len() > 1 && !args.options.output.no_plot {
-        let entries = comparison_entries(&scenarios, &results);
+    let comparison = if scenarios.len() > 1 && !opts.no_plot {
+        let entries = comparison_entries(scenarios, &results);
         let chart = pool
-            .install(|| plot::comparison_chart(&entries, args.options.output.format))
+            .install(|| plot::comparison_chart(&entries, opts.format))
             .map_err(|e| Failure::Other(e.to_string()))?;
         Some((chart, plot::comparison_csv(&entries)))
     } else if scenarios.len() > 1 {
-        Some((Vec::new(), plot::comparison_csv(&comparison_entries(&scenarios, &results))))
+        Some((Vec::new(), plot::comparison_csv(&comparison_entries(scenarios, &results))))
     } else {
         None
     };
 
     let cannot_write = |e: std::io::Error| Failure::Other(format!("cannot write outputs: {e}"));
     let mut written = Vec::new();
-    for (files, stem) in folders.iter().zip(&stems) {
-        let dir = output::write_folder(&args.options.output.out, stem, files).map_err(cannot_write)?;
+    for (files, stem) in folders.iter().zip(stems) {
+        let dir = output::write_folder(&opts.out, stem, files).map_err(cannot_write)?;
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         written.push(format!("{}/ ({})", dir.display(), names.join(", ")));
     }
     if let Some((chart, csv)) = comparison {
-        let csv_path = args.options.output.out.join("comparison.csv");
+        let csv_path = opts.out.join("comparison.csv");
         output::write_file(&csv_path, csv.as_bytes()).map_err(cannot_write)?;
         written.push(csv_path.display().to_string());
         if !chart.is_empty() {
-            let chart_path =
-                args.options.output.out.join(format!("comparison.{}", args.options.output.format.extension()));
+            let chart_path = opts.out.join(format!("comparison.{}", opts.format.extension()));
             output::write_file(&chart_path, &chart).map_err(cannot_write)?;
             written.push(chart_path.display().to_string());
         }
     }
-    if !args.options.output.quiet {
+    if !opts.quiet {
         let only: Vec<Summary> = results.into_iter().map(|f| f.summary).collect();
         say_part!("{}", output::table(&only));
         say!("");
@@ -746,4 +773,62 @@ fn print_schema() -> Result<(), Failure> {
         serde_json::to_string_pretty(&crate::scenario::keys::schema()).map_err(|e| Failure::Other(e.to_string()))?;
     say!("{schema}");
     Ok(())
+}
+
+/// Runs shard K of N of every scenario and writes its partial results.
+fn run_shard(
+    args: &RunArgs,
+    shard: crate::shard::ShardSpec,
+    scenarios: &[Scenario],
+    stems: &[String],
+    pool: &rayon::ThreadPool,
+) -> Result<(), Failure> {
+    for ((s, stem), file) in scenarios.iter().zip(stems).zip(&args.files) {
+        let runs = shard.runs(s.runs());
+        // The design spans all the runs, so a shard's runs are those of the unsharded run.
+        let design = crate::inputs::Design::new(s, 0..u64::from(s.runs()));
+        let results = pool.install(|| engine::simulate_runs(s, runs.clone(), &|run| design.values(run), None));
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Failure::Other(format!("cannot read {}: {e}", file.display())))?;
+        let info = crate::shard::PartialInfo {
+            file: s.file().to_string(),
+            text,
+            overrides: args.options.overrides(),
+            shard,
+            first_run: runs.start,
+            end_run: runs.end,
+            version: env!("CARGO_PKG_VERSION").to_string(),
+        };
+        let name = format!("{stem}.shard-{}-of-{}", shard.index, shard.count);
+        let dir = output::write_folder(&args.options.output.out, &name, &crate::shard::partial_files(&info, &results))
+            .map_err(|e| Failure::Other(format!("cannot write outputs: {e}")))?;
+        if !args.options.output.quiet {
+            say!("wrote {}/ (runs {} to {} of {})", dir.display(), runs.start, runs.end.saturating_sub(1), s.runs());
+        }
+    }
+    Ok(())
+}
+
+/// Merges shard folders, scenario by scenario, and publishes as one run would.
+fn merge(dirs: &[PathBuf], opts: &OutputOptions) -> Result<(), Failure> {
+    let mut groups: Vec<Vec<crate::shard::Partial>> = Vec::new();
+    for dir in dirs {
+        let partial = crate::shard::read(dir).map_err(|e| Failure::Input(format!("error: {e}\n")))?;
+        match groups.iter_mut().find(|g| g[0].info.file == partial.info.file) {
+            Some(g) => g.push(partial),
+            None => groups.push(vec![partial]),
+        }
+    }
+    let mut scenarios = Vec::new();
+    let mut results = Vec::new();
+    for group in groups {
+        let (scenario, merged) = crate::shard::merge(group).map_err(|e| Failure::Input(format!("error: {e}\n")))?;
+        results.push(Finished::new(&scenario, &merged, None));
+        scenarios.push(scenario);
+    }
+    let stems = stems(&scenarios)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .build()
+        .map_err(|e| Failure::Other(format!("cannot start worker threads: {e}")))?;
+    publish(&scenarios, &stems, results, opts, &pool)
 }

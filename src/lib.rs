@@ -34,6 +34,7 @@ pub mod inputs;
 pub mod output;
 pub mod plot;
 pub mod scenario;
+pub mod shard;
 pub mod stats;
 
 pub use scenario::Scenario;

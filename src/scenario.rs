@@ -61,7 +61,7 @@ pub enum Sampling {
 }
 
 /// Command-line values that replace the file's (`--runs`, `--seed`, `--days`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Overrides {
     /// `--runs`.
     pub runs: Option<u32>,

@@ -164,3 +164,61 @@ fn ctrl_c_stops_a_run_within_a_second() {
         .map_or(0, |d| d.filter_map(Result::ok).filter(|e| !e.file_name().to_string_lossy().starts_with('.')).count());
     assert_eq!(visible, 0, "no output folder appears for an interrupted run");
 }
+
+#[test]
+fn four_shards_merge_into_exactly_the_unsharded_outputs() {
+    // Two scenarios, one with Latin hypercube sampling (its design must span all runs),
+    // 301 runs in shards of 75, 75, 75 and 76.
+    let dir = temp_dir("shards");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    std::fs::copy(root.join("tests/checks/pure-attrition.toml"), dir.join("a.toml")).expect("copy");
+    std::fs::write(
+        dir.join("b.toml"),
+        format!(
+            "{HEAD}days = 200\nruns = 301\nsampling = \"lhs\"\n[force]\ninitial = 100000\n[attrition]\ndaily = {{ dist = \"pert\", min = 300, mode = 500, max = 900 }}\nkilled = 0.3\nwounded = 0.7\nreturn_to_duty = 0.5\nrecovery_days = 30\n[[recruitment]]\ndaily = {{ dist = \"uniform\", min = 400, max = 800 }}\ntraining_days = 14\n[goal]\nnew_army = 20000\n"
+        ),
+    )
+    .expect("write");
+    let run = |args: &[&str]| {
+        let o = simulate(args, &dir);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(&["a.toml", "b.toml", "--runs", "301", "--out", "whole", "--quiet"]);
+    for k in 1..=4 {
+        run(&["a.toml", "b.toml", "--runs", "301", "--shard", &format!("{k}/4"), "--out", "shards", "--quiet"]);
+    }
+    let shard_dirs: Vec<String> =
+        ["a", "b"].iter().flat_map(|s| (1..=4).map(move |k| format!("shards/{s}.shard-{k}-of-4"))).collect();
+    let mut args = vec!["merge"];
+    args.extend(shard_dirs.iter().map(String::as_str));
+    args.extend(["--out", "merged", "--quiet"]);
+    run(&args);
+    for f in [
+        "a/summary.json",
+        "a/daily.csv",
+        "a/fan.png",
+        "b/summary.json",
+        "b/daily.csv",
+        "b/fan.png",
+        "comparison.csv",
+        "comparison.png",
+    ] {
+        let whole = std::fs::read(dir.join("whole").join(f)).expect("unsharded output");
+        let merged = std::fs::read(dir.join("merged").join(f)).expect("merged output");
+        assert!(whole == merged, "{f} differs between the unsharded run and the merged shards");
+    }
+    // A missing shard, or one given twice, is named.
+    let o = simulate(&["merge", "shards/b.shard-1-of-4", "shards/b.shard-2-of-4", "shards/b.shard-4-of-4"], &dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("shard 3/4 of b.toml is missing"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = simulate(
+        &["merge", "shards/b.shard-1-of-4", "shards/b.shard-1-of-4", "shards/b.shard-3-of-4", "shards/b.shard-4-of-4"],
+        &dir,
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("given twice"), "{}", String::from_utf8_lossy(&o.stderr));
+}

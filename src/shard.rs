@@ -1,0 +1,230 @@
+//! Running a scenario's runs in shards on several machines, and merging them.
+//!
+//! Every run's random streams depend only on the seed, the run index and names, and the
+//! design of the inputs always spans all the runs. So shard K of N simulates run indices
+//! ⌊(K−1)R/N⌋ to ⌊KR/N⌋ − 1 exactly as an unsharded run would, and concatenating the
+//! shards in order gives the same runs: `simulate merge` then writes byte for byte the
+//! outputs of the unsharded run.
+//!
+//! A shard folder holds `partial.json` (the scenario's text and file name, the command
+//! line's overrides, the shard and its run indices) and `runs.bin`: the magic bytes
+//! `MUSTERS1`, then little-endian u64s: runs, days, every run's daily values
+//! (`[run][day][series]`), then per run the 14 ledger counts, the day the goal was reached
+//! (`u64::MAX` for never) and the cost's bits.
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Ledger, Results, RunOutcome, SERIES};
+use crate::scenario::{Overrides, Scenario};
+
+const MAGIC: &[u8; 8] = b"MUSTERS1";
+
+/// Shard K of N (K from 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShardSpec {
+    /// Which shard, from 1.
+    pub index: u32,
+    /// How many.
+    pub count: u32,
+}
+
+impl std::str::FromStr for ShardSpec {
+    type Err = String;
+
+    /// Parses `K/N` with 1 ≤ K ≤ N.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a shard K/N with 1 ≤ K ≤ N (e.g. 2/4)");
+        let (k, n) = s.split_once('/').ok_or_else(bad)?;
+        let (index, count): (u32, u32) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
+        if index == 0 || index > count {
+            return Err(bad());
+        }
+        Ok(Self { index, count })
+    }
+}
+
+impl ShardSpec {
+    /// The run indices of this shard among `runs`.
+    pub fn runs(self, runs: u32) -> Range<u64> {
+        let share = |k: u32| u64::from(runs) * u64::from(k) / u64::from(self.count);
+        share(self.index - 1)..share(self.index)
+    }
+}
+
+/// What a shard records besides its runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PartialInfo {
+    /// The scenario file as named on the command line.
+    pub file: String,
+    /// Its text, so the merge needs no copy of the file.
+    pub text: String,
+    /// `--runs`, `--seed`, `--days`, as given.
+    pub overrides: Overrides,
+    /// Which shard.
+    pub shard: ShardSpec,
+    /// Its run indices.
+    pub first_run: u64,
+    /// One past its last run index.
+    pub end_run: u64,
+    /// The program version that wrote it (shards of different versions do not merge).
+    pub version: String,
+}
+
+/// The files of a shard's folder.
+pub fn partial_files(info: &PartialInfo, results: &Results) -> Vec<(String, Vec<u8>)> {
+    let mut bin = Vec::with_capacity(16 + results.daily.len() * 8 + results.outcomes.len() * 128);
+    bin.extend_from_slice(MAGIC);
+    let mut put = |x: u64| bin.extend_from_slice(&x.to_le_bytes());
+    put(u64::from(results.runs));
+    put(u64::from(results.days));
+    for &v in &results.daily {
+        put(v);
+    }
+    for o in &results.outcomes {
+        let l = o.end;
+        for v in [
+            l.strength,
+            l.deployed,
+            l.formation,
+            l.training,
+            l.recovering,
+            l.initial,
+            l.arrived,
+            l.killed,
+            l.wounded,
+            l.missing,
+            l.returned,
+            l.non_combat,
+            l.expired,
+            l.recruited,
+        ] {
+            put(v);
+        }
+        put(o.day_reached.map_or(u64::MAX, u64::from));
+        put(o.cost.to_bits());
+    }
+    let json = serde_json::to_string_pretty(info).expect("partial info serialises") + "\n";
+    vec![("partial.json".into(), json.into_bytes()), ("runs.bin".into(), bin)]
+}
+
+/// A shard read back.
+pub struct Partial {
+    /// Its record.
+    pub info: PartialInfo,
+    /// Its runs.
+    pub results: Results,
+    /// Where it was read from.
+    pub dir: PathBuf,
+}
+
+/// Reads a shard folder.
+///
+/// # Errors
+/// A missing or damaged file, named.
+pub fn read(dir: &Path) -> Result<Partial, String> {
+    let shown = dir.display();
+    let json = std::fs::read_to_string(dir.join("partial.json")).map_err(|e| format!("{shown}/partial.json: {e}"))?;
+    let info: PartialInfo = serde_json::from_str(&json).map_err(|e| format!("{shown}/partial.json: {e}"))?;
+    let bin = std::fs::read(dir.join("runs.bin")).map_err(|e| format!("{shown}/runs.bin: {e}"))?;
+    let damaged = || format!("{shown}/runs.bin is damaged or incomplete");
+    if bin.len() < 24 || &bin[..8] != MAGIC || (bin.len() - 8) % 8 != 0 {
+        return Err(damaged());
+    }
+    let words: Vec<u64> =
+        bin[8..].chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
+    let (runs, days) = (words[0] as usize, words[1] as usize);
+    let cells = runs.checked_mul(days).and_then(|x| x.checked_mul(SERIES.len())).ok_or_else(damaged)?;
+    if words.len() != 2 + cells + runs * 16 || runs as u64 != info.end_run - info.first_run {
+        return Err(damaged());
+    }
+    let daily = words[2..2 + cells].to_vec();
+    let outcomes = words[2 + cells..]
+        .chunks_exact(16)
+        .map(|w| RunOutcome {
+            end: Ledger {
+                strength: w[0],
+                deployed: w[1],
+                formation: w[2],
+                training: w[3],
+                recovering: w[4],
+                initial: w[5],
+                arrived: w[6],
+                killed: w[7],
+                wounded: w[8],
+                missing: w[9],
+                returned: w[10],
+                non_combat: w[11],
+                expired: w[12],
+                recruited: w[13],
+            },
+            day_reached: (w[14] != u64::MAX).then_some(w[14] as u32),
+            cost: f64::from_bits(w[15]),
+        })
+        .collect();
+    Ok(Partial {
+        info,
+        results: Results { days: days as u32, runs: runs as u32, daily, outcomes },
+        dir: dir.to_path_buf(),
+    })
+}
+
+/// Merges the shards of one scenario: all N present once, from the same scenario text,
+/// overrides and program version, concatenated in run order.
+///
+/// # Errors
+/// A missing, repeated or mismatched shard, named.
+pub fn merge(mut shards: Vec<Partial>) -> Result<(Scenario, Results), String> {
+    shards.sort_by_key(|p| p.info.shard.index);
+    let first = &shards[0].info;
+    let count = first.shard.count;
+    for (k, p) in shards.iter().enumerate() {
+        let i = &p.info;
+        if i.text != first.text
+            || i.overrides != first.overrides
+            || i.version != first.version
+            || i.shard.count != count
+        {
+            return Err(format!(
+                "{} is not a shard of the same run as {} (scenario text, --runs/--seed/--days, program version and N must match)",
+                p.dir.display(),
+                shards[0].dir.display()
+            ));
+        }
+        if i.shard.index as usize != k + 1 {
+            let problem = if (i.shard.index as usize) < k + 1 { "given twice" } else { "missing" };
+            return Err(format!("shard {}/{count} of {} is {problem}", k + 1, first.file));
+        }
+    }
+    if shards.len() != count as usize {
+        return Err(format!("shard {}/{count} of {} is missing", shards.len() + 1, first.file));
+    }
+    let scenario = Scenario::parse(&first.file, &first.text, first.overrides).map_err(|e| e.to_string())?;
+    let mut results = Results { days: scenario.days(), runs: 0, daily: Vec::new(), outcomes: Vec::new() };
+    for p in shards {
+        results.runs += p.results.runs;
+        results.daily.extend(p.results.daily);
+        results.outcomes.extend(p.results.outcomes);
+    }
+    if results.runs != scenario.runs() {
+        return Err(format!("the shards hold {} runs; the scenario has {}", results.runs, scenario.runs()));
+    }
+    Ok((scenario, results))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shards_partition_the_runs() {
+        let spec = |s: &str| s.parse::<ShardSpec>().expect("valid");
+        let ranges: Vec<_> = (1..=4).map(|k| spec(&format!("{k}/4")).runs(10)).collect();
+        assert_eq!(ranges, vec![0..2, 2..5, 5..7, 7..10]);
+        for bad in ["0/4", "5/4", "a/b", "4", "1/0"] {
+            assert!(bad.parse::<ShardSpec>().is_err(), "{bad}");
+        }
+    }
+}
