@@ -20,7 +20,7 @@ use crate::distribution::Domain;
 use crate::engine::{self, Results, RunOutcome};
 use crate::inputs::{Design, values_at};
 use crate::scenario::Scenario;
-use crate::stats::{Z95, wilson_interval};
+use crate::stats::goal_probability;
 
 /// The outcome whose sensitivity is measured.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, clap::ValueEnum)]
@@ -192,11 +192,7 @@ pub fn sensitivity(
     inputs.sort_by(|a, b| {
         b.swing().abs().total_cmp(&a.swing().abs()).then(b.spearman.abs().total_cmp(&a.spearman.abs()))
     });
-    let new_army = scenario.goal().map(|_| {
-        let reached = results.outcomes.iter().filter(|o| o.day_reached.is_some()).count() as u64;
-        let (lo, hi) = wilson_interval(reached, u64::from(results.runs), Z95);
-        [reached as f64 / f64::from(results.runs), lo, hi]
-    });
+    let new_army = scenario.goal().map(|_| goal_probability(&results.outcomes));
     Ok(Sensitivity { outcome, runs: results.runs, swing_runs, baseline, new_army, inputs })
 }
 
@@ -322,9 +318,7 @@ pub fn breakeven(
             },
             progress,
         );
-        let reached = results.outcomes.iter().filter(|o| o.day_reached.is_some()).count() as u64;
-        let (lo95, hi95) = wilson_interval(reached, u64::from(runs), Z95);
-        let probability = reached as f64 / f64::from(runs);
+        let [probability, lo95, hi95] = goal_probability(&results.outcomes);
         points.push(ProbabilityAt { value: x, probability, lo95, hi95 });
         probability
     };

@@ -452,8 +452,7 @@ fn comparison_entries<'a>(scenarios: &[Scenario], results: &'a [Finished]) -> Ve
 
 /// Half-width of the 95% Wilson interval of the share of runs that reached the goal.
 fn probability_half_width(results: &engine::Results) -> f64 {
-    let reached = results.outcomes.iter().filter(|o| o.day_reached.is_some()).count() as u64;
-    let (lo, hi) = stats::wilson_interval(reached, results.outcomes.len() as u64, stats::Z95);
+    let [_, lo, hi] = stats::goal_probability(&results.outcomes);
     (hi - lo) / 2.0
 }
 
@@ -609,6 +608,11 @@ fn analysis_failure(s: &Scenario, e: &analysis::AnalysisError) -> Failure {
     Failure::Input(format!("error: {}: {e}\n", s.file()))
 }
 
+/// "P(new army ≥ 30,000 by 2024-12-31)", or empty without a goal.
+fn goal_label(s: &Scenario) -> String {
+    s.goal().map_or(String::new(), |g| format!("P(new army ≥ {} by {})", output::thousands(g.nominal_size()), g.by()))
+}
+
 fn footer(s: &Scenario) -> String {
     plot::provenance(s.runs(), s.seed(), s.start(), s.days(), s.file(), s.sha256())
 }
@@ -633,9 +637,7 @@ fn run_sensitivity(args: &AnalysisArgs, outcome: Outcome, swing_runs: u32) -> Re
     }
     let dir = args.write(&stem, "sensitivity", &files)?;
     if !args.options.output.quiet {
-        let goal = scenario
-            .goal()
-            .map_or(String::new(), |g| format!("P(new army ≥ {} by {})", output::thousands(g.nominal_size()), g.by()));
+        let goal = goal_label(&scenario);
         say_part!("{}", output::sensitivity_table(scenario.name(), &goal, &sensitivity));
         say!("\nwrote {}/", dir.display());
     }
@@ -658,9 +660,7 @@ fn run_breakeven(
         pool.install(|| analysis::breakeven(&scenario, key, target, min, max, Some(&done)))
     });
     let breakeven = result.map_err(|e| analysis_failure(&scenario, &e))?;
-    let goal = scenario
-        .goal()
-        .map_or(String::new(), |g| format!("P(new army ≥ {} by {})", output::thousands(g.nominal_size()), g.by()));
+    let goal = goal_label(&scenario);
     let mut files = vec![("breakeven.csv".to_string(), output::breakeven_csv(&breakeven).into_bytes())];
     if !args.options.output.no_plot {
         let chart = plot::BreakEvenChart {

@@ -240,11 +240,17 @@ pub fn sensitivity_csv(s: &crate::analysis::Sensitivity) -> String {
     out
 }
 
+/// A number on an outcome's scale: a probability with 3 decimals, else a rounded count.
+pub fn outcome_value(outcome: crate::analysis::Outcome, x: f64) -> String {
+    match outcome {
+        crate::analysis::Outcome::NewArmy => format!("{x:.3}"),
+        _ => thousands(x),
+    }
+}
+
 /// The sensitivity table for the terminal, after the new-army probability (with a goal).
 pub fn sensitivity_table(name: &str, goal: &str, s: &crate::analysis::Sensitivity) -> String {
-    let value = |x: f64| {
-        if s.outcome == crate::analysis::Outcome::NewArmy { format!("{x:.3}") } else { thousands(x) }
-    };
+    let value = |x: f64| outcome_value(s.outcome, x);
     let mut out = String::new();
     if let Some([p, lo, hi]) = s.new_army {
         let _ = writeln!(

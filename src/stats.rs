@@ -80,6 +80,14 @@ pub fn paired_difference(a: &[bool], b: &[bool]) -> (f64, f64, f64) {
     (mean, mean - Z95 * se, mean + Z95 * se)
 }
 
+/// The share of runs that reached the goal and its 95% Wilson interval, as [p, lo, hi].
+pub fn goal_probability(outcomes: &[crate::engine::RunOutcome]) -> [f64; 3] {
+    let reached = outcomes.iter().filter(|o| o.day_reached.is_some()).count() as u64;
+    let runs = outcomes.len() as u64;
+    let (lo, hi) = wilson_interval(reached, runs, Z95);
+    [reached as f64 / runs as f64, lo, hi]
+}
+
 /// Mean and the 5th, 25th, 50th, 75th and 95th percentiles over runs.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Band {
@@ -262,11 +270,11 @@ impl Summary {
             let mut reached: Vec<f64> = results.outcomes.iter().filter_map(|o| o.day_reached.map(f64::from)).collect();
             reached.sort_unstable_by(f64::total_cmp);
             let q = |percent| (!reached.is_empty()).then(|| percentile_sorted(&reached, percent));
-            let (lo, hi) = wilson_interval(reached.len() as u64, results.outcomes.len() as u64, Z95);
+            let [probability, lo, hi] = goal_probability(&results.outcomes);
             NewArmy {
                 size: g.new_army().to_json(),
                 by: g.by(),
-                probability: reached.len() as f64 / results.outcomes.len() as f64,
+                probability,
                 probability_ci95: [lo, hi],
                 day_reached: DayReached { p5: q(5), p50: q(50), p95: q(95) },
             }

@@ -10,18 +10,10 @@ use super::{
     text_style,
 };
 use crate::analysis::{BreakEven, Outcome, Sensitivity};
-use crate::output::thousands;
+use crate::output::{outcome_value, thousands};
 
 /// Rows a tornado shows; the rest are in `sensitivity.csv`.
 const MAX_ROWS: usize = 18;
-
-/// A number on an outcome's scale: a probability with 3 decimals, else a rounded count.
-fn outcome_value(outcome: Outcome, x: f64) -> String {
-    match outcome {
-        Outcome::NewArmy => format!("{x:.3}"),
-        _ => thousands(x),
-    }
-}
 
 /// A value of an input: thousands separators for large values, 3 significant digits for
 /// small ones (fractions, rates).
