@@ -783,16 +783,14 @@ fn run_shard(
     stems: &[String],
     pool: &rayon::ThreadPool,
 ) -> Result<(), Failure> {
-    for ((s, stem), file) in scenarios.iter().zip(stems).zip(&args.files) {
+    for (s, stem) in scenarios.iter().zip(stems) {
         let runs = shard.runs(s.runs());
         // The design spans all the runs, so a shard's runs are those of the unsharded run.
         let design = crate::inputs::Design::new(s, 0..u64::from(s.runs()));
         let results = pool.install(|| engine::simulate_runs(s, runs.clone(), &|run| design.values(run), None));
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| Failure::Other(format!("cannot read {}: {e}", file.display())))?;
         let info = crate::shard::PartialInfo {
             file: s.file().to_string(),
-            text,
+            text: s.text().to_string(),
             overrides: args.options.overrides(),
             shard,
             first_run: runs.start,

@@ -79,6 +79,8 @@ pub struct Scenario {
     pub(crate) file: String,
     /// SHA-256 of the file's text, hex.
     pub(crate) sha256: String,
+    /// The file's text, as validated (a shard records it, so merges need no copy of the file).
+    pub(crate) text: String,
     pub(crate) start: Date,
     pub(crate) days: u32,
     pub(crate) runs: u32,
@@ -155,6 +157,10 @@ impl Scenario {
     /// The file as the user named it.
     pub fn file(&self) -> &str {
         &self.file
+    }
+    /// The scenario text this was validated from.
+    pub fn text(&self) -> &str {
+        &self.text
     }
     /// SHA-256 of the scenario text (lower-case hex), so a result can be traced to its input.
     pub fn sha256(&self) -> &str {

@@ -206,6 +206,7 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
         description,
         file: file.to_string(),
         sha256: sha256_hex(text),
+        text: text.to_string(),
         start,
         days,
         runs,
