@@ -5,9 +5,10 @@
 //! fractional delay of x days means day round(x), so day k receives the probability mass of
 //! [k − ½, k + ½). The distribution is cut at its 99.9th percentile and renormalised.
 //!
-//! People are conserved by rounding *cumulative* shares: day k receives
+//! People are conserved by rounding *cumulative* shares: of a cohort of n, day k receives
 //! round(n · C_k) − round(n · C_{k−1}), where C is the cumulative share; the last C is
-//! exactly 1, so the parts always add up to n.
+//! exactly 1, so the parts always add up to n. A [`DelayLine`] applies this to the sum of
+//! all cohorts at once.
 
 use crate::distribution::{Form, Uncertain};
 
@@ -78,30 +79,6 @@ impl DelayKernel {
     pub fn last(&self) -> u32 {
         self.first + self.cumulative.len() as u32 - 1
     }
-
-    /// Spreads `n` people over the kernel's days: calls `put(delay, count)` for each day
-    /// with a non-zero count. The counts add up to exactly `n`.
-    #[inline]
-    pub fn spread(&self, n: u64, mut put: impl FnMut(u32, u64)) {
-        if n == 0 {
-            return;
-        }
-        if self.cumulative.len() == 1 {
-            put(self.first, n);
-            return;
-        }
-        let nf = n as f64;
-        let mut placed = 0u64;
-        for (i, &c) in self.cumulative.iter().enumerate() {
-            // round(x) for x ≥ 0, without a libm call in the hottest loop.
-            let upto = ((nf * c + 0.5) as u64).min(n);
-            if upto > placed {
-                put(self.first + i as u32, upto - placed);
-                placed = upto;
-            }
-        }
-        debug_assert_eq!(placed, n);
-    }
 }
 
 /// A delay applied to a stream of daily cohorts (a training or recovery pipeline).
@@ -112,7 +89,7 @@ impl DelayKernel {
 /// round(C_t) − (those already arrived). Cohorts past the longest delay count whole, as
 /// integers; the rest is one contiguous dot product of recent intake with F. Since C ends at
 /// the exact total of everyone who entered, nobody is created or lost; for a single cohort
-/// this is the cumulative rounding of [`DelayKernel::spread`], day for day.
+/// this is the cumulative rounding of the module documentation, day for day.
 #[derive(Clone, Debug)]
 pub struct DelayLine {
     /// F at delays last − 1, last − 2, ..., first (reversed, so a day's window is contiguous
@@ -213,9 +190,23 @@ mod tests {
         Uncertain::new(Form::Triangular { min, mode, max }, Domain::NonNegative).unwrap()
     }
 
+    /// The reference: one cohort of `n` spread over the kernel's days by cumulative
+    /// rounding, as `put(delay, count)` for each day with a non-zero count.
+    fn spread(k: &DelayKernel, n: u64, mut put: impl FnMut(u32, u64)) {
+        let mut placed = 0u64;
+        for (i, &c) in k.cumulative.iter().enumerate() {
+            let upto = ((n as f64 * c).round() as u64).min(n);
+            if upto > placed {
+                put(k.first + i as u32, upto - placed);
+                placed = upto;
+            }
+        }
+        assert_eq!(placed, n);
+    }
+
     fn spread_vec(k: &DelayKernel, n: u64) -> Vec<(u32, u64)> {
         let mut v = Vec::new();
-        k.spread(n, |d, c| v.push((d, c)));
+        spread(k, n, |d, c| v.push((d, c)));
         v
     }
 
@@ -270,10 +261,10 @@ mod tests {
         // One cohort: the same day-by-day arrivals as spreading it.
         let mut line = DelayLine::new(&kernel, 100);
         line.enter(5, 12_345);
-        let mut spread = vec![0u64; 100];
-        kernel.spread(12_345, |d, c| spread[5 + d as usize] += c);
+        let mut spread_out = vec![0u64; 100];
+        spread(&kernel, 12_345, |d, c| spread_out[5 + d as usize] += c);
         let gathered: Vec<u64> = (0..100).map(|t| line.arrivals(t)).collect();
-        assert_eq!(gathered, spread);
+        assert_eq!(gathered, spread_out);
         // Many cohorts of all sizes: everyone arrives exactly once, never early.
         let mut line = DelayLine::new(&kernel, 400);
         let mut entered = 0u64;
