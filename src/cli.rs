@@ -467,18 +467,17 @@ fn check_precision(scenarios: &[Scenario], precision: f64, max_runs: Option<u32>
                 s.file()
             )));
         }
-        let fit = crate::scenario::LIMITS.max_statistics_bytes / (u64::from(s.days()) * 40);
+        let limits = crate::scenario::LIMITS;
+        let fit = (limits.max_outcome_bytes / crate::scenario::RUN_BYTES).min(u64::from(limits.max_runs));
         let Some(max_runs) = max_runs else {
             caps.push(fit.min(1_000_000).max(u64::from(s.runs())) as u32);
             continue;
         };
-        let bytes = u64::from(max_runs) * u64::from(s.days()) * 40;
-        if bytes > crate::scenario::LIMITS.max_statistics_bytes {
+        if u64::from(max_runs) > fit {
             return Err(Failure::Input(format!(
-                "error: --max-runs {max_runs} × {} days of {} would need {:.1} GiB for the per-day statistics\n  = help: use --max-runs {fit} or fewer\n",
-                s.days(),
+                "error: --max-runs {max_runs} for {} would need {:.1} GiB for the runs' outcomes\n  = help: use --max-runs {fit} or fewer\n",
                 s.file(),
-                bytes as f64 / f64::from(1u32 << 30)
+                (u64::from(max_runs) * crate::scenario::RUN_BYTES) as f64 / f64::from(1u32 << 30)
             )));
         }
         caps.push(max_runs);

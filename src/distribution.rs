@@ -4,7 +4,7 @@
 //! value is drawn once per run ([`Uncertain::draw`]); delay keys use the same forms but are
 //! spread over days through their CDF ([`Uncertain::cdf`], see [`crate::delay`]).
 
-mod special;
+pub(crate) mod special;
 
 use rand::Rng;
 

@@ -9,6 +9,7 @@
 
 pub mod sampling;
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rayon::prelude::*;
@@ -16,7 +17,8 @@ use rayon::prelude::*;
 use crate::delay::{DelayKernel, DelayLine};
 use crate::inputs::Design;
 use crate::scenario::{AttritionRate, InputId, Intake, Scenario};
-use sampling::{StreamRng, binomial, count, named_stream};
+use crate::sketch::DailyStats;
+use sampling::{DailyCount, StreamRng, binomial, named_stream};
 
 /// The series recorded each day, in this order.
 pub const SERIES: [&str; 5] = ["deployed", "formation", "total", "casualties", "recruited"];
@@ -102,8 +104,8 @@ pub struct Results {
     pub days: u32,
     /// Runs simulated.
     pub runs: u32,
-    /// `[run][day][series]`, series in [`SERIES`] order.
-    pub daily: Vec<u64>,
+    /// Every series on every day, streamed over the runs.
+    pub daily: DailyStats,
     /// Per run, in run order.
     pub outcomes: Vec<RunOutcome>,
 }
@@ -127,19 +129,27 @@ pub fn simulate_until(
         let runs = start..start + u64::from(BATCH_RUNS.min(max_runs - results.runs));
         let design = Design::new(scenario, runs.clone());
         let more = simulate_runs(scenario, runs, &|run| design.values(run), progress);
-        results.runs += more.runs;
-        results.daily.extend(more.daily);
-        results.outcomes.extend(more.outcomes);
+        results.absorb(more);
     }
     results
 }
 
 impl Results {
-    /// The value of `series` (index into [`SERIES`]) on `day` of `run`.
-    pub fn value(&self, run: usize, day: usize, series: usize) -> u64 {
-        self.daily[(run * self.days as usize + day) * SERIES.len() + series]
+    /// No runs yet, over `days` days.
+    pub fn empty(days: u32) -> Self {
+        Self { days, runs: 0, daily: DailyStats::new(days), outcomes: Vec::new() }
+    }
+
+    /// Appends `more`, whose runs follow these.
+    pub fn absorb(&mut self, more: Results) {
+        self.runs += more.runs;
+        self.daily.merge(&more.daily);
+        self.outcomes.extend(more.outcomes);
     }
 }
+
+/// Runs simulated by one task: their daily values are streamed into the task's sketches.
+const RUNS_PER_TASK: usize = 64;
 
 /// Simulates every run of `scenario`, in parallel. `progress`, if given, is incremented
 /// once per finished run.
@@ -157,31 +167,50 @@ pub fn simulate_runs(
     values: &(dyn Fn(u64) -> Vec<f64> + Sync),
     progress: Option<&AtomicU64>,
 ) -> Results {
-    let days = scenario.days as usize;
-    let per_run = days * SERIES.len();
     let count = (runs.end - runs.start) as usize;
-    let mut daily = vec![0u64; count * per_run];
-    let outcomes = daily
-        .par_chunks_mut(per_run)
-        .enumerate()
-        .map(|(i, slot)| {
-            let run = runs.start + i as u64;
-            let outcome = simulate_run_with(scenario, run, &values(run), |day, l| {
-                let at = day as usize * SERIES.len();
-                slot[at..at + SERIES.len()].copy_from_slice(&[
-                    l.deployed,
-                    l.formation,
-                    l.strength,
-                    l.casualties(),
-                    l.recruited,
-                ]);
-            });
-            if let Some(p) = progress {
-                p.fetch_add(1, Ordering::Relaxed);
+    let mut outcomes = vec![RunOutcome { end: Ledger::default(), day_reached: None, cost: 0.0 }; count];
+    let tasks = outcomes.chunks_mut(RUNS_PER_TASK);
+    let workers = rayon::current_num_threads().min(tasks.len());
+    let tasks = Mutex::new(tasks.enumerate());
+    // One worker per thread, each with sketches of its own, takes tasks of consecutive
+    // runs until none are left. Sketches hold integers, so merging them gives the same
+    // statistics however the runs were shared out; memory is one set of sketches per
+    // thread plus the outcomes.
+    let sketches: Vec<DailyStats> = (0..workers)
+        .into_par_iter()
+        .map(|_| {
+            let mut stats = DailyStats::new(scenario.days);
+            // A task's daily values, `[day][series][run in task]`: the sketches then take
+            // each day's values together, while that day's bins are in cache.
+            let mut block = vec![0u64; scenario.days as usize * SERIES.len() * RUNS_PER_TASK];
+            loop {
+                let Some((task, slots)) = tasks.lock().expect("no worker panics").next() else { break };
+                for (i, slot) in slots.iter_mut().enumerate() {
+                    let run = runs.start + (task * RUNS_PER_TASK + i) as u64;
+                    *slot = simulate_run_with(scenario, run, &values(run), |day, l| {
+                        let at = day as usize * SERIES.len() * RUNS_PER_TASK + i;
+                        let today = [l.deployed, l.formation, l.strength, l.casualties(), l.recruited];
+                        for (series, v) in today.into_iter().enumerate() {
+                            block[at + series * RUNS_PER_TASK] = v;
+                        }
+                    });
+                    if let Some(p) = progress {
+                        p.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                stats.record_block(&block, RUNS_PER_TASK, slots.len());
             }
-            outcome
+            stats
         })
         .collect();
+    let mut daily: Option<DailyStats> = None;
+    for stats in sketches {
+        match daily.as_mut() {
+            Some(d) => d.merge(&stats),
+            None => daily = Some(stats),
+        }
+    }
+    let daily = daily.unwrap_or_else(|| DailyStats::new(scenario.days));
     Results { days: scenario.days, runs: count as u32, daily, outcomes }
 }
 
@@ -239,7 +268,7 @@ fn standard_normal(rng: &mut StreamRng) -> f64 {
 }
 
 enum IntakeDraw {
-    Rate { daily: StepRate, dispersion: Option<f64>, drift: Option<DriftState> },
+    Rate { daily: StepRate, count: DailyCount, drift: Option<DriftState> },
     Pool { remaining: u64, uptake: f64 },
 }
 
@@ -323,7 +352,7 @@ pub fn simulate_run_with(
         let rate = match &a.rate {
             AttritionRate::Daily(sch) | AttritionRate::Per1000(sch) => StepRate::new(sch, values),
         };
-        let dispersion = a.dispersion.map(value);
+        let count = DailyCount::new(a.dispersion.map(value));
         let mut split = a.split.map(value);
         let total: f64 = split.iter().sum();
         if total > 0.0 {
@@ -333,7 +362,7 @@ pub fn simulate_run_with(
         }
         let per_1000 = matches!(a.rate, AttritionRate::Per1000(_));
         let drift = a.drift.map(|d| DriftState::new(value(d.sd), value(d.days), noise("drift:attrition")));
-        (rate, per_1000, dispersion, split, value(a.return_to_duty), noise("attrition"), drift)
+        (rate, per_1000, count, split, value(a.return_to_duty), noise("attrition"), drift)
     });
     let mut losses: Vec<(f64, StreamRng)> = s
         .losses
@@ -349,7 +378,7 @@ pub fn simulate_run_with(
             let intake = match &r.intake {
                 Intake::Rate { daily, dispersion, drift } => IntakeDraw::Rate {
                     daily: StepRate::new(daily, values),
-                    dispersion: dispersion.map(value),
+                    count: DailyCount::new(dispersion.map(value)),
                     drift: drift.map(|d| {
                         DriftState::new(value(d.sd), value(d.days), noise(&format!("drift:recruitment[{i}]")))
                     }),
@@ -394,9 +423,7 @@ pub fn simulate_run_with(
                 continue;
             }
             let n = match intake {
-                IntakeDraw::Rate { daily, dispersion, .. } => {
-                    count(&mut pipe.rng, daily.at(t as i64) * multiplier, *dispersion)
-                }
+                IntakeDraw::Rate { daily, count, .. } => count.sample(&mut pipe.rng, daily.at(t as i64) * multiplier),
                 IntakeDraw::Pool { remaining, uptake } => {
                     let n = binomial(&mut pipe.rng, *remaining, *uptake);
                     *remaining -= n;
@@ -440,11 +467,11 @@ pub fn simulate_run_with(
 
         // 3. Combat casualties, from deployed only.
         let mut lost_today = 0;
-        if let Some((rate, per_1000, dispersion, split, return_to_duty, rng, drift)) = attrition.as_mut() {
+        if let Some((rate, per_1000, daily_count, split, return_to_duty, rng, drift)) = attrition.as_mut() {
             let deployed = l.strength.min(target);
             let r = rate.at(t as i64) * drift.as_mut().map_or(1.0, DriftState::next);
             let mean = if *per_1000 { r * deployed as f64 / 1000.0 } else { r };
-            let casualties = count(rng, mean, *dispersion).min(deployed);
+            let casualties = daily_count.sample(rng, mean).min(deployed);
             let killed = binomial(rng, casualties, split[0]);
             let rest = split[1] + split[2];
             let wounded = if rest > 0.0 { binomial(rng, casualties - killed, split[1] / rest) } else { 0 };

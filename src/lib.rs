@@ -35,6 +35,7 @@ pub mod output;
 pub mod plot;
 pub mod scenario;
 pub mod shard;
+pub mod sketch;
 pub mod stats;
 
 pub use scenario::Scenario;

@@ -12,7 +12,7 @@ mod parse;
 mod reader;
 
 pub use diagnostic::{Diagnostic, ScenarioError};
-pub use parse::{LIMITS, Limits};
+pub use parse::{LIMITS, Limits, RUN_BYTES};
 
 use crate::date::Date;
 use crate::delay::DelayKernel;

@@ -8,19 +8,21 @@
 //!
 //! A shard folder holds `partial.json` (the scenario's text and file name, the command
 //! line's overrides, the shard and its run indices) and `runs.bin`: the magic bytes
-//! `MUSTERS1`, then little-endian u64s: runs, days, every run's daily values
-//! (`[run][day][series]`), then per run the 14 ledger counts, the day the goal was reached
-//! (`u64::MAX` for never) and the cost's bits.
+//! `MUSTERS2`, then little-endian u64s: runs, days, the shard's per-day sketches
+//! ([`DailyStats::write_words`]), then per run the 14 ledger counts, the day the goal was
+//! reached (`u64::MAX` for never) and the cost's bits. Sketches merge by exact integer
+//! addition, so the merged statistics are those of the unsharded run.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Ledger, Results, RunOutcome, SERIES};
+use crate::engine::{Ledger, Results, RunOutcome};
 use crate::scenario::{Overrides, Scenario};
+use crate::sketch::DailyStats;
 
-const MAGIC: &[u8; 8] = b"MUSTERS1";
+const MAGIC: &[u8; 8] = b"MUSTERS2";
 
 /// Shard K of N (K from 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,14 +77,8 @@ pub struct PartialInfo {
 
 /// The files of a shard's folder.
 pub fn partial_files(info: &PartialInfo, results: &Results) -> Vec<(String, Vec<u8>)> {
-    let mut bin = Vec::with_capacity(16 + results.daily.len() * 8 + results.outcomes.len() * 128);
-    bin.extend_from_slice(MAGIC);
-    let mut put = |x: u64| bin.extend_from_slice(&x.to_le_bytes());
-    put(u64::from(results.runs));
-    put(u64::from(results.days));
-    for &v in &results.daily {
-        put(v);
-    }
+    let mut words = vec![u64::from(results.runs), u64::from(results.days)];
+    results.daily.write_words(&mut words);
     for o in &results.outcomes {
         let l = o.end;
         for v in [
@@ -101,10 +97,15 @@ pub fn partial_files(info: &PartialInfo, results: &Results) -> Vec<(String, Vec<
             l.expired,
             l.recruited,
         ] {
-            put(v);
+            words.push(v);
         }
-        put(o.day_reached.map_or(u64::MAX, u64::from));
-        put(o.cost.to_bits());
+        words.push(o.day_reached.map_or(u64::MAX, u64::from));
+        words.push(o.cost.to_bits());
+    }
+    let mut bin = Vec::with_capacity(8 + words.len() * 8);
+    bin.extend_from_slice(MAGIC);
+    for w in words {
+        bin.extend_from_slice(&w.to_le_bytes());
     }
     let json = serde_json::to_string_pretty(info).expect("partial info serialises") + "\n";
     vec![("partial.json".into(), json.into_bytes()), ("runs.bin".into(), bin)]
@@ -135,13 +136,15 @@ pub fn read(dir: &Path) -> Result<Partial, String> {
     }
     let words: Vec<u64> =
         bin[8..].chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
-    let (runs, days) = (words[0] as usize, words[1] as usize);
-    let cells = runs.checked_mul(days).and_then(|x| x.checked_mul(SERIES.len())).ok_or_else(damaged)?;
-    if words.len() != 2 + cells + runs * 16 || runs as u64 != info.end_run - info.first_run {
+    let (runs, days) = (words[0] as usize, words[1]);
+    let (daily, rest) = DailyStats::read_words(&words[2..]).ok_or_else(damaged)?;
+    if u64::from(daily.days()) != days
+        || runs.checked_mul(16) != Some(rest.len())
+        || runs as u64 != info.end_run - info.first_run
+    {
         return Err(damaged());
     }
-    let daily = words[2..2 + cells].to_vec();
-    let outcomes = words[2 + cells..]
+    let outcomes = rest
         .chunks_exact(16)
         .map(|w| RunOutcome {
             end: Ledger {
@@ -202,11 +205,12 @@ pub fn merge(mut shards: Vec<Partial>) -> Result<(Scenario, Results), String> {
         return Err(format!("shard {}/{count} of {} is missing", shards.len() + 1, first.file));
     }
     let scenario = Scenario::parse(&first.file, &first.text, first.overrides).map_err(|e| e.to_string())?;
-    let mut results = Results { days: scenario.days(), runs: 0, daily: Vec::new(), outcomes: Vec::new() };
+    let mut results = Results::empty(scenario.days());
     for p in shards {
-        results.runs += p.results.runs;
-        results.daily.extend(p.results.daily);
-        results.outcomes.extend(p.results.outcomes);
+        if p.results.days != scenario.days() {
+            return Err(format!("{}/runs.bin is damaged or incomplete", p.dir.display()));
+        }
+        results.absorb(p.results);
     }
     if results.runs != scenario.runs() {
         return Err(format!("the shards hold {} runs; the scenario has {}", results.runs, scenario.runs()));

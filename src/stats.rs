@@ -5,8 +5,9 @@
 //! probability p, h = (n − 1)p and Q(p) = x_⌊h⌋ + (h − ⌊h⌋)(x_⌊h⌋₊₁ − x_⌊h⌋). So the p50
 //! of an integer series may be fractional, and bands are always ordered.
 //! Means of counts are exact integer sums divided once; nothing is summed in parallel.
+//! Per-day bands come from streamed sketches ([`crate::sketch`]); the bands of outcomes at
+//! the end of the horizon are exact.
 
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::date::Date;
@@ -22,13 +23,16 @@ pub const BAND_PERCENTS: [u32; 5] = [5, 25, 50, 75, 95];
 /// # Panics
 /// If `sorted` is empty or `percent > 100`.
 pub fn percentile_sorted(sorted: &[f64], percent: u32) -> f64 {
-    interpolate(sorted.len(), percent, |i| sorted[i])
+    hyndman_fan(sorted.len(), percent, |i| sorted[i])
 }
 
 /// Hyndman–Fan 7 on `n` sorted values read through `value(i)`. The position h = (n − 1)p
 /// is computed in integers, so its fraction is exactly k/100 and an interpolated value
 /// prints as 367925.2, not 367925.19999999984.
-fn interpolate(n: usize, percent: u32, value: impl Fn(usize) -> f64) -> f64 {
+///
+/// # Panics
+/// If `n` is 0 or `percent > 100`.
+pub fn hyndman_fan(n: usize, percent: u32, value: impl Fn(usize) -> f64) -> f64 {
     assert!(n > 0 && percent <= 100, "percentile {percent} of {n} values");
     let position = (n as u128 - 1) * u128::from(percent);
     let lo = (position / 100) as usize;
@@ -117,7 +121,7 @@ impl Band {
         values.sort_unstable();
         // u64 → f64 is exact below 2⁵³, far above any count here (MAX_COUNT · days).
         let se = standard_error(values.iter().map(|&v| v as f64), mean, values.len());
-        Self::from_percentiles(mean, se, |p| interpolate(values.len(), p, |i| values[i] as f64))
+        Self::from_percentiles(mean, se, |p| hyndman_fan(values.len(), p, |i| values[i] as f64))
     }
 
     /// The band of real values; sorts `values` in place (summed in order, so the same
@@ -322,25 +326,11 @@ impl Summary {
     }
 }
 
-/// The band of every series on every day: `[day][series]`, series in [`SERIES`] order.
-/// Days are computed in parallel, each independently, so the result does not depend on
-/// the number of threads.
+/// The band of every series on every day: `[day][series]`, series in [`SERIES`] order,
+/// from the streamed per-day sketches (percentiles within 1/1024 relative; see
+/// [`crate::sketch`]).
 pub fn daily_bands(results: &Results) -> Vec<[Band; SERIES.len()]> {
-    let runs = results.runs as usize;
-    (0..results.days as usize)
-        .into_par_iter()
-        .map_init(
-            || vec![0u64; runs],
-            |buf, day| {
-                std::array::from_fn(|series| {
-                    for (run, slot) in buf.iter_mut().enumerate() {
-                        *slot = results.value(run, day, series);
-                    }
-                    Band::of_counts(buf)
-                })
-            },
-        )
-        .collect()
+    results.daily.bands()
 }
 
 #[cfg(test)]

@@ -1,8 +1,11 @@
 //! Random streams and the count samplers of the daily noise.
 
+use rand::Rng;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
-use rand_distr::{Binomial, Distribution, Gamma, Poisson};
+use rand_distr::{Distribution, Gamma};
+
+use crate::distribution::special::ln_gamma;
 
 /// The generator of every stream: named, so results do not change when `rand` changes
 /// what `StdRng` or `SmallRng` mean.
@@ -29,41 +32,244 @@ pub fn named_stream(seed: u64, run: u64, name: &str) -> StreamRng {
     StreamRng::seed_from_u64(mix64(seed ^ mix64(run ^ mix64(fnv1a(name)))))
 }
 
-/// Largest Poisson mean sampled (10¹⁵): above every count the engine can hold, and below
-/// `rand_distr`'s limit, past which it would refuse to sample. Larger means are capped.
+/// Largest Poisson mean sampled (10¹⁵): above every count the engine can hold. Larger
+/// means are capped.
 pub const MAX_POISSON_MEAN: f64 = 1e15;
 
-/// Poisson(λ) as a whole count; 0 for λ ≤ 0; λ capped at [`MAX_POISSON_MEAN`].
-pub fn poisson(rng: &mut StreamRng, lambda: f64) -> u64 {
-    if lambda > 0.0 { Poisson::new(lambda.min(MAX_POISSON_MEAN)).map_or(0, |d| d.sample(rng) as u64) } else { 0 }
+/// A uniform number in the open interval (0, 1): the top 53 bits of one 64-bit output,
+/// offset by half a step so that neither 0 nor 1 can occur (the samplers below take logs
+/// and divide by it).
+#[inline]
+pub fn open_uniform(rng: &mut StreamRng) -> f64 {
+    ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
 
-/// A daily count with mean `mean`: Poisson, or negative binomial with shape `k` when a
-/// dispersion is given (variance = mean + mean²/k).
+/// Below this mean the count samplers search the CDF from 0 (expected steps ≈ mean + 1);
+/// from it on they use transformed rejection (constant expected time). Hörmann's
+/// algorithms are valid from a mean of 10.
+const SEARCH_BELOW: f64 = 10.0;
+
+/// Poisson(λ) as a whole count; 0 for λ ≤ 0; λ capped at [`MAX_POISSON_MEAN`]. Exact.
 ///
-/// The negative binomial is drawn as a Gamma–Poisson mixture: λ ~ Gamma(shape k,
-/// scale mean/k), then Poisson(λ) (Greenwood & Yule 1920; `rand_distr` has no negative
-/// binomial).
-pub fn count(rng: &mut StreamRng, mean: f64, dispersion: Option<f64>) -> u64 {
-    if mean <= 0.0 {
+/// λ < 10: sequential search of the CDF, P(k) = P(k−1)·λ/k from P(0) = e^−λ.
+/// λ ≥ 10: PTRS, transformed rejection with squeeze (W. Hörmann, "The transformed
+/// rejection method for generating Poisson random variables", Insurance: Mathematics
+/// and Economics 12, 1993, 39–45; the constants are the paper's), which accepts about
+/// 90% of first proposals with no logarithm.
+pub fn poisson(rng: &mut StreamRng, lambda: f64) -> u64 {
+    if lambda.is_nan() || lambda <= 0.0 {
         return 0;
     }
-    let lambda = match dispersion {
-        Some(k) => Gamma::new(k, mean / k).map_or(mean, |g| g.sample(rng)),
-        None => mean,
-    };
-    poisson(rng, lambda)
+    let lambda = lambda.min(MAX_POISSON_MEAN);
+    if lambda < SEARCH_BELOW {
+        let mut u = open_uniform(rng);
+        let mut p = (-lambda).exp();
+        let mut k = 0u64;
+        // The loop ends once the mass left is below 2⁻⁵³ of 1; u < 1 always.
+        while u > p && p > 0.0 {
+            u -= p;
+            k += 1;
+            p *= lambda / k as f64;
+        }
+        return k;
+    }
+    let sqrt_lambda = lambda.sqrt();
+    let ln_lambda = lambda.ln();
+    let b = 0.931 + 2.53 * sqrt_lambda;
+    let a = -0.059 + 0.02483 * b;
+    let inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
+    let v_r = 0.9277 - 3.6224 / (b - 2.0);
+    loop {
+        let u = open_uniform(rng) - 0.5;
+        let v = open_uniform(rng);
+        let us = 0.5 - u.abs();
+        let k = ((2.0 * a / us + b) * u + lambda + 0.43).floor();
+        if us >= 0.07 && v <= v_r {
+            return k as u64;
+        }
+        if k < 0.0 || (us < 0.013 && v > us) {
+            continue;
+        }
+        let log_accept = -lambda + k * ln_lambda - ln_gamma(k + 1.0);
+        if v.ln() + inv_alpha.ln() - (a / (us * us) + b).ln() <= log_accept {
+            return k as u64;
+        }
+    }
 }
 
-/// Binomial(n, p): how many of `n` people an event with probability `p` touches.
-pub fn binomial(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
-    if n == 0 || p <= 0.0 {
-        0
-    } else if p >= 1.0 {
-        n
-    } else {
-        Binomial::new(n, p).map_or(0, |d| d.sample(rng))
+/// The daily count of a flow with mean `mean`: Poisson, or negative binomial with shape
+/// k (variance = mean + mean²/k) when a dispersion is given.
+///
+/// The negative binomial is drawn as a Gamma–Poisson mixture: λ = (mean/k)·G with
+/// G ~ Gamma(k, 1), then Poisson(λ) (Greenwood & Yule 1920; `rand_distr` has no negative
+/// binomial). G's sampler is set up once per run, since k does not change.
+#[derive(Clone, Debug)]
+pub struct DailyCount {
+    shape: Option<(f64, Gamma<f64>)>,
+}
+
+impl DailyCount {
+    /// Poisson counts (`dispersion` `None`) or negative binomial with shape `dispersion`.
+    pub fn new(dispersion: Option<f64>) -> Self {
+        Self { shape: dispersion.and_then(|k| Gamma::new(k, 1.0).ok().map(|g| (k, g))) }
     }
+
+    /// One day's count.
+    pub fn sample(&self, rng: &mut StreamRng, mean: f64) -> u64 {
+        if mean.is_nan() || mean <= 0.0 {
+            return 0;
+        }
+        let lambda = match &self.shape {
+            Some((k, gamma)) => mean / k * gamma.sample(rng),
+            None => mean,
+        };
+        poisson(rng, lambda)
+    }
+}
+
+/// A daily count with mean `mean` (see [`DailyCount`]).
+pub fn count(rng: &mut StreamRng, mean: f64, dispersion: Option<f64>) -> u64 {
+    DailyCount::new(dispersion).sample(rng, mean)
+}
+
+/// Binomial(n, p): how many of `n` people an event with probability `p` touches. Exact.
+///
+/// With p' = min(p, 1 − p) (drawing the complement when p > ½):
+/// n·p' < 10: sequential search of the CDF from P(0) = (1 − p')ⁿ;
+/// n·p' ≥ 10: BTRD, transformed rejection with decomposition (W. Hörmann, "The generation
+/// of binomial random variables", J. Statist. Comput. Simul. 46, 1993, 101–110; constants
+/// and the Stirling-tail acceptance test as in the paper and Boost's implementation), which
+/// accepts most proposals with two uniforms and no logarithm.
+pub fn binomial(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
+    if n == 0 || p.is_nan() || p <= 0.0 {
+        return 0;
+    }
+    if p >= 1.0 {
+        return n;
+    }
+    if p > 0.5 {
+        return n - binomial_at_most_half(rng, n, 1.0 - p);
+    }
+    binomial_at_most_half(rng, n, p)
+}
+
+fn binomial_at_most_half(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
+    let nf = n as f64;
+    let q = 1.0 - p;
+    if nf * p < SEARCH_BELOW {
+        let s = p / q;
+        let a = (nf + 1.0) * s;
+        let mut r = q.powf(nf);
+        let mut u = open_uniform(rng);
+        let mut x = 0u64;
+        while u > r && x < n {
+            u -= r;
+            x += 1;
+            r *= a / x as f64 - s;
+            if r <= 0.0 {
+                break;
+            }
+        }
+        return x;
+    }
+    let spq = (nf * p * q).sqrt();
+    let b = 1.15 + 2.53 * spq;
+    let a = -0.0873 + 0.0248 * b + 0.01 * p;
+    let c = nf * p + 0.5;
+    let v_r = 0.92 - 4.2 / b;
+    let alpha = (2.83 + 5.1 / b) * spq;
+    let u_r_v_r = 0.86 * v_r;
+    let m = ((nf + 1.0) * p).floor();
+    let r = p / q;
+    let nr = (nf + 1.0) * r;
+    let npq = nf * p * q;
+    loop {
+        let mut v = open_uniform(rng);
+        let u;
+        if v <= u_r_v_r {
+            // The squeeze: most proposals end here.
+            let u = v / v_r - 0.43;
+            return ((2.0 * a / (0.5 - u.abs()) + b) * u + c).floor() as u64;
+        }
+        if v >= v_r {
+            u = open_uniform(rng) - 0.5;
+        } else {
+            let w = v / v_r - 0.93;
+            u = 0.5f64.copysign(w) - w;
+            v = open_uniform(rng) * v_r;
+        }
+        let us = 0.5 - u.abs();
+        let k = ((2.0 * a / us + b) * u + c).floor();
+        if k < 0.0 || k > nf {
+            continue;
+        }
+        v *= alpha / (a / (us * us) + b);
+        let km = (k - m).abs();
+        if km <= 15.0 {
+            // Recursive evaluation of f(k)/f(m).
+            let mut f = 1.0;
+            if m < k {
+                let mut i = m;
+                while i < k {
+                    i += 1.0;
+                    f *= nr / i - r;
+                }
+            } else {
+                let mut i = k;
+                while i < m {
+                    i += 1.0;
+                    v *= nr / i - r;
+                }
+            }
+            if v <= f {
+                return k as u64;
+            }
+            continue;
+        }
+        // Squeeze on log f(k)/f(m), then the exact test with Stirling tails.
+        let v = v.ln();
+        let rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5);
+        let t = -km * km / (2.0 * npq);
+        if v < t - rho {
+            return k as u64;
+        }
+        if v > t + rho {
+            continue;
+        }
+        let nm = nf - m + 1.0;
+        let h = (m + 0.5) * ((m + 1.0) / (r * nm)).ln() + stirling_tail(m) + stirling_tail(nf - m);
+        let nk = nf - k + 1.0;
+        let bound = h + (nf + 1.0) * (nm / nk).ln() + (k + 0.5) * (nk * r / (k + 1.0)).ln()
+            - stirling_tail(k)
+            - stirling_tail(nf - k);
+        if v <= bound {
+            return k as u64;
+        }
+    }
+}
+
+/// fc(k) = ln k! − (k + ½)·ln(k + 1) + (k + 1) − ½·ln 2π, the tail of Stirling's series
+/// used by BTRD: tabulated below 10, else its first three terms
+/// (1/12 − (1/360 − 1/(1260 (k+1)²))/(k+1)²)/(k+1).
+fn stirling_tail(k: f64) -> f64 {
+    const TABLE: [f64; 10] = [
+        0.081_061_466_795_327_26,
+        0.041_340_695_955_409_29,
+        0.027_677_925_684_998_34,
+        0.020_790_672_103_765_09,
+        0.016_644_691_189_821_19,
+        0.013_876_128_823_070_75,
+        0.011_896_709_945_891_77,
+        0.010_411_265_261_972_09,
+        0.009_255_462_182_712_733,
+        0.008_330_563_433_362_87,
+    ];
+    if k < 10.0 {
+        return TABLE[k as usize];
+    }
+    let inv = 1.0 / (k + 1.0);
+    let inv2 = inv * inv;
+    (1.0 / 12.0 - (1.0 / 360.0 - inv2 / 1260.0) * inv2) * inv
 }
 
 #[cfg(test)]
@@ -111,6 +317,136 @@ mod tests {
     }
 
     const GOLDEN: u64 = 13_118_679_268_821_011_143;
+
+    /// Pearson's χ² of `draws` against the probabilities `pmf(k)`, over bins of `width`
+    /// consecutive values (a tenth of a standard deviation, at least 1) that each expect at
+    /// least 20 draws, with both tails pooled into end bins. Returns the statistic and its
+    /// degrees of freedom.
+    fn chi_square(draws: &[u64], pmf: impl Fn(u64) -> f64) -> (f64, usize) {
+        let n = draws.len() as f64;
+        let mean = draws.iter().sum::<u64>() as f64 / n;
+        let sd = (draws.iter().map(|&d| (d as f64 - mean).powi(2)).sum::<f64>() / n).sqrt();
+        let width = ((sd / 10.0) as u64).max(1);
+        let bin_mass = |start: u64| (start..start + width).map(&pmf).sum::<f64>();
+        // Walk out from the mean, a bin at a time, while a bin expects 20 draws or more.
+        let mut lo = mean as u64;
+        while lo >= width && bin_mass(lo - width) * n >= 20.0 {
+            lo -= width;
+        }
+        let mut hi = mean as u64; // one past the last value binned
+        while bin_mass(hi) * n >= 20.0 {
+            hi += width;
+        }
+        let bins = ((hi - lo) / width) as usize;
+        let inner: f64 = (lo..hi).map(&pmf).sum();
+        let below: f64 = (0..lo).map(&pmf).sum();
+        let mut observed = vec![0f64; bins + 2];
+        for &d in draws {
+            let bin = if d < lo {
+                0
+            } else if d >= hi {
+                bins + 1
+            } else {
+                ((d - lo) / width) as usize + 1
+            };
+            observed[bin] += 1.0;
+        }
+        let mut expected = vec![below * n];
+        expected.extend((0..bins as u64).map(|i| bin_mass(lo + i * width) * n));
+        expected.push((1.0 - inner - below).max(0.0) * n);
+        let mut stat = 0.0;
+        let mut used = 0;
+        for (o, e) in observed.iter().zip(&expected) {
+            if *e >= 1.0 {
+                stat += (o - e) * (o - e) / e;
+                used += 1;
+            } else {
+                assert!(*o <= 3.0, "{o} draws where {e} were expected");
+            }
+        }
+        (stat, used - 1)
+    }
+
+    /// The upper 1 − 10⁻⁶ point of χ² with `df` degrees of freedom, by the Wilson–Hilferty
+    /// cube (z = 4.753): an exact sampler passes with probability 1 − 10⁻⁶, and with
+    /// 200,000 draws a sampler whose probabilities are off by 1% of the spread of a
+    /// typical bin fails.
+    fn chi_square_bound(df: usize) -> f64 {
+        let d = df as f64;
+        let c = 2.0 / (9.0 * d);
+        d * (1.0 - c + 4.753 * c.sqrt()).powi(3)
+    }
+
+    fn binomial_pmf(n: u64, p: f64, k: u64) -> f64 {
+        if k > n {
+            return 0.0;
+        }
+        let (n, k) = (n as f64, k as f64);
+        (ln_gamma(n + 1.0) - ln_gamma(k + 1.0) - ln_gamma(n - k + 1.0) + k * p.ln() + (n - k) * (1.0 - p).ln()).exp()
+    }
+
+    fn poisson_pmf(lambda: f64, k: u64) -> f64 {
+        let k = k as f64;
+        (-lambda + k * lambda.ln() - ln_gamma(k + 1.0)).exp()
+    }
+
+    #[test]
+    fn binomial_draws_follow_the_exact_distribution() {
+        // Both methods (search below n·p' = 10, BTRD from it), both sides of p = ½, and the
+        // sizes of the benchmark's draws: killed, wounded, returning, non-combat losses,
+        // foreign pool uptake, renewals, a mobilization day, and a billion people.
+        let cases: [(u64, f64); 12] = [
+            (20, 0.3),
+            (40, 0.2499),
+            (40, 0.2501),
+            (30, 0.4),
+            (800, 0.35),
+            (520, 0.92),
+            (480, 0.45),
+            (420_000, 8.3e-5),
+            (6_000_000, 2e-5),
+            (1_000, 0.7),
+            (6_667, 0.85),
+            (1_000_000_000, 0.3),
+        ];
+        for (i, (n, p)) in cases.into_iter().enumerate() {
+            let mut rng = named_stream(11, i as u64, "binomial");
+            let draws: Vec<u64> = (0..200_000).map(|_| binomial(&mut rng, n, p)).collect();
+            assert!(draws.iter().all(|&d| d <= n));
+            let (stat, df) = chi_square(&draws, |k| binomial_pmf(n, p, k));
+            assert!(stat < chi_square_bound(df), "Binomial({n}, {p}): χ² = {stat:.1} on {df} df");
+        }
+    }
+
+    #[test]
+    fn poisson_draws_follow_the_exact_distribution() {
+        for (i, lambda) in [0.5, 3.0, 9.99, 10.0, 35.0, 600.0, 1e5].into_iter().enumerate() {
+            let mut rng = named_stream(12, i as u64, "poisson");
+            let draws: Vec<u64> = (0..200_000).map(|_| poisson(&mut rng, lambda)).collect();
+            let (stat, df) = chi_square(&draws, |k| poisson_pmf(lambda, k));
+            assert!(stat < chi_square_bound(df), "Poisson({lambda}): χ² = {stat:.1} on {df} df");
+        }
+    }
+
+    #[test]
+    fn the_chi_square_test_catches_a_sampler_slightly_off() {
+        // A Binomial(800, 0.35) drawn as Binomial(800, 0.355): the mean moves by 4, a
+        // seventh of a standard deviation. The test above must see that.
+        let mut rng = named_stream(13, 0, "binomial");
+        let draws: Vec<u64> = (0..200_000).map(|_| binomial(&mut rng, 800, 0.355)).collect();
+        let (stat, df) = chi_square(&draws, |k| binomial_pmf(800, 0.35, k));
+        assert!(stat > chi_square_bound(df), "χ² = {stat:.1} on {df} df");
+    }
+
+    #[test]
+    fn stirling_tails_match_log_gamma() {
+        for k in 0..40 {
+            let k = f64::from(k);
+            let exact =
+                ln_gamma(k + 1.0) - (k + 0.5) * (k + 1.0).ln() + (k + 1.0) - 0.5 * (2.0 * std::f64::consts::PI).ln();
+            assert!((stirling_tail(k) - exact).abs() < 1e-10, "fc({k}) = {} vs {exact}", stirling_tail(k));
+        }
+    }
 
     #[test]
     fn binomial_edges_are_exact() {

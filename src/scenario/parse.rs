@@ -21,15 +21,20 @@ pub struct Limits {
     pub max_days: u32,
     /// Most runs.
     pub max_runs: u32,
-    /// Most memory the per-day statistics may take, in bytes (runs × days × 5 series × 8).
-    pub max_statistics_bytes: u64,
+    /// Most memory the per-run outcomes may take, in bytes (runs × [`RUN_BYTES`]). The
+    /// per-day statistics are streamed and do not grow with the runs.
+    pub max_outcome_bytes: u64,
     /// Largest scenario file read, in bytes (10 MiB: a hand-written scenario is a few KiB).
     pub max_file_bytes: u64,
 }
 
+/// Bytes kept per run: its outcome (the final ledger, the day the goal was reached and the
+/// cost).
+pub const RUN_BYTES: u64 = std::mem::size_of::<crate::engine::RunOutcome>() as u64;
+
 /// The limits in force.
 pub const LIMITS: Limits =
-    Limits { max_days: 36_500, max_runs: 100_000_000, max_statistics_bytes: 8 << 30, max_file_bytes: 10 << 20 };
+    Limits { max_days: 36_500, max_runs: 100_000_000, max_outcome_bytes: 8 << 30, max_file_bytes: 10 << 20 };
 
 /// The horizon, once `[simulation]` has been read: dates are checked against it.
 #[derive(Clone, Copy)]
@@ -284,16 +289,21 @@ fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option
         (Some(f), None) => r.integer(&f, 0..=i64::MAX, "the random seed").map(|s| s as u64),
         (None, None) => Some(1),
     };
-    if let (Some(d), Some(n)) = (days, runs) {
-        let bytes = u64::from(d) * u64::from(n) * 5 * 8;
-        if bytes > LIMITS.max_statistics_bytes {
+    if let Some(n) = runs {
+        let bytes = u64::from(n) * RUN_BYTES;
+        if bytes > LIMITS.max_outcome_bytes {
             let message = format!(
-                "{n} runs × {d} days need {:.1} GiB for the per-day statistics, more than the {} GiB allowed",
+                "{n} runs need {:.1} GiB for their outcomes, more than the {} GiB allowed",
                 bytes as f64 / f64::from(1u32 << 30),
-                LIMITS.max_statistics_bytes >> 30
+                LIMITS.max_outcome_bytes >> 30
             );
             let span = runs_field.as_ref().map(Field::span);
-            r.push("simulation.runs", span, message, Some("use fewer runs or a shorter horizon".into()));
+            r.push(
+                "simulation.runs",
+                span,
+                message,
+                Some("use fewer runs, or shards (--shard K/N) on several machines".into()),
+            );
         }
     }
     let sampling = match t.take("sampling") {

@@ -11,3 +11,4 @@ mod flows;
 mod limits;
 mod properties;
 mod schema;
+mod streaming;

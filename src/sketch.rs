@@ -1,0 +1,413 @@
+//! Per-day statistics streamed over runs, in memory that does not grow with the runs.
+//!
+//! Each day and series keeps a [`QuantileSketch`]: a histogram of the runs' values in
+//! bins of width 2ˢ aligned to multiples of 2ˢ, over at most [`BINS`] bins. It starts
+//! exact (s = 0, a bin per value) and, whenever the values no longer fit, doubles the
+//! width by adding neighbouring bins. The width it ends with is therefore the smallest
+//! power of two at which the day's minimum and maximum fit in [`BINS`] bins, whatever the
+//! order the values came in, and the histogram is exactly that of the values at that
+//! width. Sketches hold integers only (bin counts, sums, sums of squares, extremes), so
+//! merging two is exact and the statistics of a set of runs do not depend on how the runs
+//! were split between threads or machines, nor on the order of merging.
+//!
+//! **Accuracy.** A bin is read as its midpoint, clamped to the exact minimum and maximum,
+//! and percentiles follow [`crate::stats`]' definition (Hyndman–Fan 7: two order
+//! statistics, interpolated). Each order statistic is then within (2ˢ − 1)/2 of the exact
+//! one, and since the values did not fit at width 2ˢ⁻¹, 2ˢ < 2·(max − min)/(BINS − 1). So
+//! every percentile is **within (max − min)/2047 of the exact value** (0.05% of the day's
+//! range over runs), and exact whenever that range is under 2,048 or all runs agree.
+
+use crate::engine::SERIES;
+use crate::stats::{BAND_PERCENTS, Band, hyndman_fan};
+
+/// Most bins a sketch holds. 2,048 four-byte counts per day and series bound a 730-day,
+/// 5-series set of sketches by 30 MB, however many runs.
+pub const BINS: u64 = 2048;
+
+/// The distribution of one series on one day over runs: bin counts and exact sums.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QuantileSketch {
+    count: u64,
+    sum: u128,
+    /// Σv² as a 256-bit number: (high, low) 128-bit halves.
+    sum_sq: (u128, u128),
+    min: u64,
+    max: u64,
+    /// log₂ of the bin width.
+    shift: u32,
+    /// Index (value >> shift) of the bin `counts[0]` counts.
+    first: u64,
+    /// Counts of consecutive bins. u32 suffices: a scenario has at most 10⁸ runs.
+    counts: Vec<u32>,
+}
+
+impl QuantileSketch {
+    /// Adds one value.
+    #[inline]
+    pub fn insert(&mut self, v: u64) {
+        if self.count == 0 {
+            self.min = v;
+            self.max = v;
+            self.first = v >> self.shift;
+            self.counts.push(0);
+        } else if v < self.min || v > self.max {
+            self.min = self.min.min(v);
+            self.max = self.max.max(v);
+            self.cover();
+        }
+        self.counts[((v >> self.shift) - self.first) as usize] += 1;
+        self.count += 1;
+        self.sum += u128::from(v);
+        let (low, carry) = self.sum_sq.1.overflowing_add(u128::from(v) * u128::from(v));
+        self.sum_sq = (self.sum_sq.0 + u128::from(carry), low);
+    }
+
+    /// Coarsens the bins until `min..=max` fits in [`BINS`] of them, then widens the window
+    /// to cover it.
+    fn cover(&mut self) {
+        let mut shift = self.shift;
+        while (self.max >> shift) - (self.min >> shift) >= BINS {
+            shift += 1;
+        }
+        self.coarsen(shift);
+        let (lo, hi) = (self.min >> self.shift, self.max >> self.shift);
+        if lo < self.first {
+            self.counts.splice(0..0, std::iter::repeat_n(0, (self.first - lo) as usize));
+            self.first = lo;
+        }
+        let len = (hi - self.first + 1) as usize;
+        if len > self.counts.len() {
+            self.counts.resize(len, 0);
+        }
+    }
+
+    /// Re-bins the counts at width 2^`shift` (≥ the current width).
+    fn coarsen(&mut self, shift: u32) {
+        let by = shift - self.shift;
+        if by == 0 {
+            return;
+        }
+        let first = self.first >> by;
+        let mut counts = vec![0u32; ((self.first + self.counts.len() as u64 - 1) >> by) as usize - first as usize + 1];
+        for (k, &c) in self.counts.iter().enumerate() {
+            counts[(((self.first + k as u64) >> by) - first) as usize] += c;
+        }
+        self.shift = shift;
+        self.first = first;
+        self.counts = counts;
+    }
+
+    /// Adds every value of `other`.
+    pub fn merge(&mut self, other: &QuantileSketch) {
+        if other.count == 0 {
+            return;
+        }
+        if self.count == 0 {
+            *self = other.clone();
+            return;
+        }
+        let mut other = other.clone();
+        let shift = self.shift.max(other.shift);
+        self.coarsen(shift);
+        other.coarsen(shift);
+        self.min = self.min.min(other.min);
+        self.max = self.max.max(other.max);
+        self.cover();
+        other.coarsen(self.shift);
+        let start = (other.first - self.first) as usize;
+        for (mine, theirs) in self.counts[start..].iter_mut().zip(&other.counts) {
+            *mine += theirs;
+        }
+        self.count += other.count;
+        self.sum += other.sum;
+        let (low, carry) = self.sum_sq.1.overflowing_add(other.sum_sq.1);
+        self.sum_sq = (self.sum_sq.0 + other.sum_sq.0 + u128::from(carry), low);
+    }
+
+    /// Values added.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The `rank`-th smallest value (from 0), estimated: its bin's midpoint, clamped to
+    /// the exact minimum and maximum (exact for bins of width 1).
+    fn value_at_rank(&self, rank: u64) -> f64 {
+        let mut seen = 0u64;
+        for (k, &c) in self.counts.iter().enumerate() {
+            seen += u64::from(c);
+            if seen > rank {
+                let lo = (self.first + k as u64) << self.shift;
+                let mid = lo as f64 + ((1u64 << self.shift) - 1) as f64 / 2.0;
+                return mid.clamp(self.min as f64, self.max as f64);
+            }
+        }
+        self.max as f64
+    }
+
+    /// Hyndman–Fan 7 percentile (`percent` from 0 to 100), within (max − min)/2047 of the
+    /// exact value (module documentation).
+    ///
+    /// # Panics
+    /// If the sketch is empty or `percent > 100`.
+    pub fn percentile(&self, percent: u32) -> f64 {
+        hyndman_fan(self.count as usize, percent, |r| self.value_at_rank(r as u64))
+    }
+
+    /// Mean, its standard error and the percentiles of [`BAND_PERCENTS`]. The mean is the
+    /// exact integer sum divided once; the variance is (Σv² − (Σv)²/n)/(n − 1) from exact
+    /// integer sums, evaluated in floating point (0 when all values are equal).
+    ///
+    /// # Panics
+    /// If the sketch is empty.
+    pub fn band(&self) -> Band {
+        let n = self.count as f64;
+        let mean = self.sum as f64 / n;
+        let se = if self.count < 2 || self.min == self.max {
+            0.0
+        } else {
+            let sum_sq = self.sum_sq.0 as f64 * 2f64.powi(128) + self.sum_sq.1 as f64;
+            let sum = self.sum as f64;
+            ((sum_sq - sum * sum / n).max(0.0) / (n - 1.0) / n).sqrt()
+        };
+        let [p5, p25, p50, p75, p95] = BAND_PERCENTS.map(|p| self.percentile(p));
+        Band { mean, se, p5, p25, p50, p75, p95 }
+    }
+
+    /// Appends the sketch as u64 words (see [`QuantileSketch::read_words`]).
+    pub fn write_words(&self, out: &mut Vec<u64>) {
+        let halves = |x: u128| [x as u64, (x >> 64) as u64];
+        out.extend([self.count, self.min, self.max, u64::from(self.shift), self.first, self.counts.len() as u64]);
+        out.extend(halves(self.sum));
+        out.extend(halves(self.sum_sq.0));
+        out.extend(halves(self.sum_sq.1));
+        out.extend(self.counts.iter().map(|&c| u64::from(c)));
+    }
+
+    /// Reads a sketch written by [`QuantileSketch::write_words`] from the front of `words`,
+    /// returning it and the words left; `None` if they do not hold a consistent sketch.
+    pub fn read_words(words: &[u64]) -> Option<(QuantileSketch, &[u64])> {
+        let (head, rest) = words.split_at_checked(12)?;
+        let len = usize::try_from(head[5]).ok().filter(|&l| l as u64 <= BINS)?;
+        let (counts, rest) = rest.split_at_checked(len)?;
+        let whole = |lo: u64, hi: u64| u128::from(lo) | (u128::from(hi) << 64);
+        let sketch = QuantileSketch {
+            count: head[0],
+            min: head[1],
+            max: head[2],
+            shift: u32::try_from(head[3]).ok().filter(|&s| s < 64)?,
+            first: head[4],
+            sum: whole(head[6], head[7]),
+            sum_sq: (whole(head[8], head[9]), whole(head[10], head[11])),
+            counts: counts.iter().map(|&c| u32::try_from(c).ok()).collect::<Option<_>>()?,
+        };
+        let total = sketch.counts.iter().map(|&c| u64::from(c)).sum::<u64>();
+        let s = &sketch;
+        let consistent = total == s.count
+            && (s.count == 0
+                || (s.min <= s.max
+                    && s.first == s.min >> s.shift
+                    && s.first + s.counts.len() as u64 - 1 == s.max >> s.shift));
+        consistent.then_some((sketch, rest))
+    }
+}
+
+/// A sketch of every series on every day: `[day][series]`, series in [`SERIES`] order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DailyStats {
+    days: u32,
+    sketches: Vec<QuantileSketch>,
+}
+
+impl DailyStats {
+    /// No runs yet, over `days` days.
+    pub fn new(days: u32) -> Self {
+        Self { days, sketches: vec![QuantileSketch::default(); days as usize * SERIES.len()] }
+    }
+
+    /// Days covered.
+    pub fn days(&self) -> u32 {
+        self.days
+    }
+
+    /// Adds one run's values of `day`, in [`SERIES`] order.
+    #[inline]
+    pub fn record(&mut self, day: u32, values: [u64; SERIES.len()]) {
+        let at = day as usize * SERIES.len();
+        for (sketch, v) in self.sketches[at..at + SERIES.len()].iter_mut().zip(values) {
+            sketch.insert(v);
+        }
+    }
+
+    /// Adds the first `runs` runs of a block of values laid out `[day][series][run]`, with
+    /// `stride` runs per (day, series).
+    ///
+    /// # Panics
+    /// If the block is shorter than days × series × `stride`, or `runs > stride`.
+    pub fn record_block(&mut self, block: &[u64], stride: usize, runs: usize) {
+        assert!(runs <= stride && block.len() >= self.sketches.len() * stride, "a block of daily values");
+        for (sketch, values) in self.sketches.iter_mut().zip(block.chunks_exact(stride)) {
+            for &v in &values[..runs] {
+                sketch.insert(v);
+            }
+        }
+    }
+
+    /// The sketch of `series` (index into [`SERIES`]) on `day`.
+    pub fn sketch(&self, day: u32, series: usize) -> &QuantileSketch {
+        &self.sketches[day as usize * SERIES.len() + series]
+    }
+
+    /// Adds every run of `other` (over the same days).
+    ///
+    /// # Panics
+    /// If the days differ.
+    pub fn merge(&mut self, other: &DailyStats) {
+        assert_eq!(self.days, other.days, "merging statistics over different horizons");
+        for (mine, theirs) in self.sketches.iter_mut().zip(&other.sketches) {
+            mine.merge(theirs);
+        }
+    }
+
+    /// The band of every series on every day: `[day][series]`.
+    pub fn bands(&self) -> Vec<[Band; SERIES.len()]> {
+        use rayon::prelude::*;
+        self.sketches.par_chunks(SERIES.len()).map(|day| std::array::from_fn(|series| day[series].band())).collect()
+    }
+
+    /// Appends every sketch as u64 words.
+    pub fn write_words(&self, out: &mut Vec<u64>) {
+        out.push(u64::from(self.days));
+        for s in &self.sketches {
+            s.write_words(out);
+        }
+    }
+
+    /// Reads statistics written by [`DailyStats::write_words`]; `None` if damaged.
+    pub fn read_words(words: &[u64]) -> Option<(DailyStats, &[u64])> {
+        let (&days, mut rest) = words.split_first()?;
+        let days = u32::try_from(days).ok()?;
+        let cells = days as usize * SERIES.len();
+        let mut sketches = Vec::with_capacity(cells.min(rest.len()));
+        for _ in 0..cells {
+            let (s, r) = QuantileSketch::read_words(rest)?;
+            sketches.push(s);
+            rest = r;
+        }
+        Some((DailyStats { days, sketches }, rest))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use crate::engine::sampling::{named_stream, open_uniform};
+    use crate::stats::percentile_sorted;
+
+    /// The bound of the module documentation: (max − min)/2047, plus rounding of the
+    /// floating-point interpolation.
+    fn assert_within_bound(values: &[u64], sketch: &QuantileSketch, what: &str) {
+        let mut sorted: Vec<f64> = values.iter().map(|&v| v as f64).collect();
+        sorted.sort_unstable_by(f64::total_cmp);
+        let range = sorted[sorted.len() - 1] - sorted[0];
+        let bound = range / (BINS - 1) as f64 + 1e-9 * sorted[sorted.len() - 1];
+        for percent in [0, 1, 5, 25, 50, 75, 95, 99, 100] {
+            let exact = percentile_sorted(&sorted, percent);
+            let got = sketch.percentile(percent);
+            assert!((got - exact).abs() <= bound, "{what}, p{percent}: {got} vs exact {exact}, bound {bound}");
+        }
+    }
+
+    fn sketch_of(values: &[u64]) -> QuantileSketch {
+        let mut s = QuantileSketch::default();
+        values.iter().for_each(|&v| s.insert(v));
+        s
+    }
+
+    #[test]
+    fn percentiles_are_within_the_documented_bound_of_the_exact_ones() {
+        let mut rng = named_stream(5, 0, "sketch");
+        // Each shape maps two uniforms to a value.
+        type Shape = fn(f64, f64) -> u64;
+        let shapes: [(&str, Shape); 6] = [
+            ("a narrow band near 420,000", |u, _| 419_000 + (u * 1_000.0) as u64),
+            ("normal, mean 500,000, sd 40,000", |u, _| {
+                (500_000.0 + 40_000.0 * crate::distribution::special::standard_normal_quantile(u)) as u64
+            }),
+            ("log-uniform over six decades", |u, _| 10f64.powf(6.0 * u) as u64),
+            ("heavy tail: 1/u²", |u, _| (1.0 / (u * u)).min(1e15) as u64),
+            ("mostly 0, some large", |u, v| if u < 0.7 { 0 } else { (v * 50_000.0) as u64 }),
+            ("the full 64-bit range", |u, _| (u * u64::MAX as f64) as u64),
+        ];
+        for (what, shape) in shapes {
+            for n in [1, 2, 10, 1_000, 100_000] {
+                let values: Vec<u64> = (0..n).map(|_| shape(open_uniform(&mut rng), open_uniform(&mut rng))).collect();
+                assert_within_bound(&values, &sketch_of(&values), &format!("{what}, {n} values"));
+            }
+        }
+    }
+
+    #[test]
+    fn small_ranges_and_equal_values_are_exact() {
+        for values in
+            [vec![100_000u64; 201], (0..2_000).collect(), (419_000..421_000).rev().collect(), vec![u64::MAX; 3]]
+        {
+            let mut sorted: Vec<f64> = values.iter().map(|&v| v as f64).collect();
+            sorted.sort_unstable_by(f64::total_cmp);
+            let s = sketch_of(&values);
+            for percent in [0, 5, 25, 50, 75, 95, 100] {
+                assert_eq!(s.percentile(percent), percentile_sorted(&sorted, percent), "p{percent}");
+            }
+        }
+    }
+
+    #[test]
+    fn merging_is_exact_and_independent_of_how_values_are_split() {
+        let mut rng = named_stream(6, 0, "sketch");
+        let values: Vec<u64> = (0..20_000).map(|_| (1e6 * open_uniform(&mut rng).powi(3)) as u64).collect();
+        let whole = sketch_of(&values);
+        for parts in [2, 3, 7, 64] {
+            // Split unevenly and merge in reverse order.
+            let cuts: Vec<usize> = (0..=parts).map(|k| values.len() * k * k / (parts * parts)).collect();
+            let mut merged = QuantileSketch::default();
+            for w in cuts.windows(2).rev() {
+                merged.merge(&sketch_of(&values[w[0]..w[1]]));
+            }
+            assert_eq!(merged, whole, "{parts} parts");
+        }
+        // A narrow sketch merged into a wide one and the other way round.
+        let (narrow, wide) = (sketch_of(&[5, 6, 7]), sketch_of(&[0, 10_000_000]));
+        let mut a = narrow.clone();
+        a.merge(&wide);
+        let mut b = wide.clone();
+        b.merge(&narrow);
+        assert_eq!((a.clone(), a), (b, sketch_of(&[5, 6, 7, 0, 10_000_000])));
+    }
+
+    #[test]
+    fn means_and_standard_errors_come_from_exact_sums() {
+        let s = sketch_of(&[1, 2, 3, 4]);
+        let b = s.band();
+        assert_eq!(b.mean, 2.5);
+        // s = √(5/3), se = s/2.
+        assert!((b.se - (5.0f64 / 3.0).sqrt() / 2.0).abs() < 1e-15, "{}", b.se);
+        // Squares past 2¹²⁸ carry into the high half.
+        let big = sketch_of(&[u64::MAX, u64::MAX, u64::MAX - 2]);
+        assert_eq!(big.sum_sq.0, 2, "{:?}", big.sum_sq);
+    }
+
+    #[test]
+    fn serialised_sketches_read_back_equal_and_damage_is_caught() {
+        let mut s = QuantileSketch::default();
+        for v in [0, 5, 1_000_000, u64::MAX, 77_777] {
+            s.insert(v);
+        }
+        let mut words = Vec::new();
+        s.write_words(&mut words);
+        let (back, rest) = QuantileSketch::read_words(&words).expect("reads");
+        assert_eq!((back, rest.len()), (s, 0));
+        words[0] += 1; // the count no longer matches the buckets
+        assert!(QuantileSketch::read_words(&words).is_none());
+        assert!(QuantileSketch::read_words(&words[..5]).is_none());
+    }
+}
