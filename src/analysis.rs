@@ -17,7 +17,7 @@ use std::sync::atomic::AtomicU64;
 use serde::Serialize;
 
 use crate::distribution::Domain;
-use crate::engine::{self, Results, RunOutcome};
+use crate::engine::{self, RunOutcome};
 use crate::inputs::{Design, values_at};
 use crate::scenario::Scenario;
 use crate::stats::goal_probability;
@@ -133,8 +133,8 @@ pub struct Sensitivity {
 
 /// Mean outcome over runs `0..runs` with the given input values in every run.
 fn mean_outcome(scenario: &Scenario, runs: u32, values: &[f64], outcome: Outcome, progress: Option<&AtomicU64>) -> f64 {
-    let results = engine::simulate_runs(scenario, 0..u64::from(runs), &|_| values.to_vec(), progress);
-    let sum: f64 = results.outcomes.iter().map(|o| outcome.of(scenario, o)).sum();
+    let outcomes = engine::simulate_outcomes(scenario, 0..u64::from(runs), &|_| values.to_vec(), progress);
+    let sum: f64 = outcomes.iter().map(|o| outcome.of(scenario, o)).sum();
     sum / f64::from(runs)
 }
 
@@ -157,8 +157,9 @@ pub fn sensitivity(
     let runs = 0..u64::from(scenario.runs());
     let design = Design::new(scenario, runs.clone());
     let quantiles: Vec<Vec<f64>> = runs.clone().map(|run| design.quantiles(run)).collect();
-    let results = engine::simulate_runs(scenario, runs, &|run| values_at(scenario, &quantiles[run as usize]), progress);
-    let outcomes: Vec<f64> = results.outcomes.iter().map(|o| outcome.of(scenario, o)).collect();
+    let ends =
+        engine::simulate_outcomes(scenario, runs, &|run| values_at(scenario, &quantiles[run as usize]), progress);
+    let outcomes: Vec<f64> = ends.iter().map(|o| outcome.of(scenario, o)).collect();
     let outcome_ranks = ranks(&outcomes);
 
     let medians = vec![0.5; scenario.inputs().len()];
@@ -192,8 +193,8 @@ pub fn sensitivity(
     inputs.sort_by(|a, b| {
         b.swing().abs().total_cmp(&a.swing().abs()).then(b.spearman.abs().total_cmp(&a.spearman.abs()))
     });
-    let new_army = scenario.goal().map(|_| goal_probability(&results.outcomes));
-    Ok(Sensitivity { outcome, runs: results.runs, swing_runs, baseline, new_army, inputs })
+    let new_army = scenario.goal().map(|_| goal_probability(&ends));
+    Ok(Sensitivity { outcome, runs: ends.len() as u32, swing_runs, baseline, new_army, inputs })
 }
 
 /// Ranks from 1, ties given their average rank (so a constant series has constant ranks).
@@ -308,7 +309,7 @@ pub fn breakeven(
         if let Some(p) = points.iter().find(|p| p.value == x) {
             return p.probability;
         }
-        let results: Results = engine::simulate_runs(
+        let outcomes = engine::simulate_outcomes(
             scenario,
             0..u64::from(runs),
             &|run| {
@@ -318,7 +319,7 @@ pub fn breakeven(
             },
             progress,
         );
-        let [probability, lo95, hi95] = goal_probability(&results.outcomes);
+        let [probability, lo95, hi95] = goal_probability(&outcomes);
         points.push(ProbabilityAt { value: x, probability, lo95, hi95 });
         probability
     };

@@ -167,51 +167,79 @@ pub fn simulate_runs(
     values: &(dyn Fn(u64) -> Vec<f64> + Sync),
     progress: Option<&AtomicU64>,
 ) -> Results {
+    let count = (runs.end - runs.start) as u32;
+    let (daily, outcomes) = run_parallel(scenario, runs, values, progress, true);
+    let daily = daily.unwrap_or_else(|| DailyStats::new(scenario.days));
+    Results { days: scenario.days, runs: count, daily, outcomes }
+}
+
+/// The outcomes of runs `runs`, as [`simulate_runs`] gives them, without the per-day
+/// statistics (for analyses that look only at where runs end).
+pub fn simulate_outcomes(
+    scenario: &Scenario,
+    runs: std::ops::Range<u64>,
+    values: &(dyn Fn(u64) -> Vec<f64> + Sync),
+    progress: Option<&AtomicU64>,
+) -> Vec<RunOutcome> {
+    run_parallel(scenario, runs, values, progress, false).1
+}
+
+/// One worker per thread, each with sketches of its own (if `daily`), takes tasks of
+/// [`RUNS_PER_TASK`] consecutive runs until none are left. Sketches hold integers, so
+/// merging them gives the same statistics however the runs were shared out; memory is one
+/// set of sketches per thread plus the outcomes.
+fn run_parallel(
+    scenario: &Scenario,
+    runs: std::ops::Range<u64>,
+    values: &(dyn Fn(u64) -> Vec<f64> + Sync),
+    progress: Option<&AtomicU64>,
+    daily: bool,
+) -> (Option<DailyStats>, Vec<RunOutcome>) {
     let count = (runs.end - runs.start) as usize;
     let mut outcomes = vec![RunOutcome { end: Ledger::default(), day_reached: None, cost: 0.0 }; count];
     let tasks = outcomes.chunks_mut(RUNS_PER_TASK);
     let workers = rayon::current_num_threads().min(tasks.len());
     let tasks = Mutex::new(tasks.enumerate());
-    // One worker per thread, each with sketches of its own, takes tasks of consecutive
-    // runs until none are left. Sketches hold integers, so merging them gives the same
-    // statistics however the runs were shared out; memory is one set of sketches per
-    // thread plus the outcomes.
-    let sketches: Vec<DailyStats> = (0..workers)
+    let sketches: Vec<Option<DailyStats>> = (0..workers)
         .into_par_iter()
         .map(|_| {
-            let mut stats = DailyStats::new(scenario.days);
+            let mut stats = daily.then(|| DailyStats::new(scenario.days));
             // A task's daily values, `[day][series][run in task]`: the sketches then take
             // each day's values together, while that day's bins are in cache.
-            let mut block = vec![0u64; scenario.days as usize * SERIES.len() * RUNS_PER_TASK];
+            let cells = if daily { scenario.days as usize * SERIES.len() } else { 0 };
+            let mut block = vec![0u64; cells * RUNS_PER_TASK];
             loop {
                 let Some((task, slots)) = tasks.lock().expect("no worker panics").next() else { break };
                 for (i, slot) in slots.iter_mut().enumerate() {
                     let run = runs.start + (task * RUNS_PER_TASK + i) as u64;
                     *slot = simulate_run_with(scenario, run, &values(run), |day, l| {
-                        let at = day as usize * SERIES.len() * RUNS_PER_TASK + i;
-                        let today = [l.deployed, l.formation, l.strength, l.casualties(), l.recruited];
-                        for (series, v) in today.into_iter().enumerate() {
-                            block[at + series * RUNS_PER_TASK] = v;
+                        if daily {
+                            let at = day as usize * SERIES.len() * RUNS_PER_TASK + i;
+                            let today = [l.deployed, l.formation, l.strength, l.casualties(), l.recruited];
+                            for (series, v) in today.into_iter().enumerate() {
+                                block[at + series * RUNS_PER_TASK] = v;
+                            }
                         }
                     });
                     if let Some(p) = progress {
                         p.fetch_add(1, Ordering::Relaxed);
                     }
                 }
-                stats.record_block(&block, RUNS_PER_TASK, slots.len());
+                if let Some(stats) = stats.as_mut() {
+                    stats.record_block(&block, RUNS_PER_TASK, slots.len());
+                }
             }
             stats
         })
         .collect();
-    let mut daily: Option<DailyStats> = None;
-    for stats in sketches {
-        match daily.as_mut() {
+    let mut merged: Option<DailyStats> = None;
+    for stats in sketches.into_iter().flatten() {
+        match merged.as_mut() {
             Some(d) => d.merge(&stats),
-            None => daily = Some(stats),
+            None => merged = Some(stats),
         }
     }
-    let daily = daily.unwrap_or_else(|| DailyStats::new(scenario.days));
-    Results { days: scenario.days, runs: count as u32, daily, outcomes }
+    (merged, outcomes)
 }
 
 /// A rate schedule with its values drawn for one run, read day by day in order.

@@ -229,15 +229,6 @@ impl DailyStats {
         self.days
     }
 
-    /// Adds one run's values of `day`, in [`SERIES`] order.
-    #[inline]
-    pub fn record(&mut self, day: u32, values: [u64; SERIES.len()]) {
-        let at = day as usize * SERIES.len();
-        for (sketch, v) in self.sketches[at..at + SERIES.len()].iter_mut().zip(values) {
-            sketch.insert(v);
-        }
-    }
-
     /// Adds the first `runs` runs of a block of values laid out `[day][series][run]`, with
     /// `stride` runs per (day, series).
     ///

@@ -83,7 +83,7 @@ pub fn poisson(rng: &mut StreamRng, lambda: f64) -> u64 {
         let u = open_uniform(rng) - 0.5;
         let v = open_uniform(rng);
         let us = 0.5 - u.abs();
-        let k = ((2.0 * a / us + b) * u + lambda + 0.43).floor();
+        let k = floor((2.0 * a / us + b) * u + lambda + 0.43);
         if us >= 0.07 && v <= v_r {
             return k as u64;
         }
@@ -189,7 +189,7 @@ fn binomial_at_most_half(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
         if v <= u_r_v_r {
             // The squeeze: most proposals end here.
             let u = v / v_r - 0.43;
-            return ((2.0 * a / (0.5 - u.abs()) + b) * u + c).floor() as u64;
+            return floor((2.0 * a / (0.5 - u.abs()) + b) * u + c) as u64;
         }
         if v >= v_r {
             u = open_uniform(rng) - 0.5;
@@ -199,29 +199,26 @@ fn binomial_at_most_half(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
             v = open_uniform(rng) * v_r;
         }
         let us = 0.5 - u.abs();
-        let k = ((2.0 * a / us + b) * u + c).floor();
+        let k = floor((2.0 * a / us + b) * u + c);
         if k < 0.0 || k > nf {
             continue;
         }
         v *= alpha / (a / (us * us) + b);
         let km = (k - m).abs();
         if km <= 15.0 {
-            // Recursive evaluation of f(k)/f(m).
-            let mut f = 1.0;
-            if m < k {
-                let mut i = m;
-                while i < k {
-                    i += 1.0;
-                    f *= nr / i - r;
-                }
-            } else {
-                let mut i = k;
-                while i < m {
-                    i += 1.0;
-                    v *= nr / i - r;
-                }
+            // Recursive evaluation of f(k)/f(m) = Π (nr/i − r) over i from m + 1 to k
+            // (or its inverse from k + 1 to m), as a ratio of two products so that no
+            // division is needed (at most 15 factors each: no overflow).
+            let (mut above, mut below) = (1.0, 1.0);
+            let (from, to) = if m < k { (m, k) } else { (k, m) };
+            let mut i = from;
+            while i < to {
+                i += 1.0;
+                above *= nr - r * i;
+                below *= i;
             }
-            if v <= f {
+            let accept = if m < k { v * below <= above } else { v * above <= below };
+            if accept {
                 return k as u64;
             }
             continue;
@@ -246,6 +243,14 @@ fn binomial_at_most_half(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
             return k as u64;
         }
     }
+}
+
+/// ⌊x⌋ for |x| < 2⁶³ without a call into libm (baseline x86-64 has no rounding
+/// instruction, and the samplers take a floor per draw).
+#[inline]
+fn floor(x: f64) -> f64 {
+    let t = x as i64 as f64;
+    if t > x { t - 1.0 } else { t }
 }
 
 /// fc(k) = ln k! − (k + ½)·ln(k + 1) + (k + 1) − ½·ln 2π, the tail of Stirling's series
