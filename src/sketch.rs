@@ -43,23 +43,36 @@ pub struct QuantileSketch {
 
 impl QuantileSketch {
     /// Adds one value.
-    #[inline]
     pub fn insert(&mut self, v: u64) {
+        self.insert_all(&[v]);
+    }
+
+    /// Adds every value of `values`, widening the window once for all of them.
+    pub fn insert_all(&mut self, values: &[u64]) {
+        let (Some(&lo), Some(&hi)) = (values.iter().min(), values.iter().max()) else { return };
         if self.count == 0 {
-            self.min = v;
-            self.max = v;
-            self.first = v >> self.shift;
+            (self.min, self.max) = (lo, hi);
+            self.first = lo >> self.shift;
             self.counts.push(0);
-        } else if v < self.min || v > self.max {
-            self.min = self.min.min(v);
-            self.max = self.max.max(v);
+            self.cover();
+        } else if lo < self.min || hi > self.max {
+            (self.min, self.max) = (self.min.min(lo), self.max.max(hi));
             self.cover();
         }
-        self.counts[((v >> self.shift) - self.first) as usize] += 1;
-        self.count += 1;
-        self.sum += u128::from(v);
-        let (low, carry) = self.sum_sq.1.overflowing_add(u128::from(v) * u128::from(v));
-        self.sum_sq = (self.sum_sq.0 + u128::from(carry), low);
+        // Sums in locals, so the loop does not store them back on every value.
+        let (mut sum, mut sq_high, mut sq_low) = (0u128, 0u128, 0u128);
+        let (shift, first, counts) = (self.shift, self.first, &mut self.counts[..]);
+        for &v in values {
+            counts[((v >> shift) - first) as usize] += 1;
+            sum += u128::from(v);
+            let (low, carry) = sq_low.overflowing_add(u128::from(v) * u128::from(v));
+            sq_low = low;
+            sq_high += u128::from(carry);
+        }
+        self.count += values.len() as u64;
+        self.sum += sum;
+        let (low, carry) = self.sum_sq.1.overflowing_add(sq_low);
+        self.sum_sq = (self.sum_sq.0 + sq_high + u128::from(carry), low);
     }
 
     /// Coarsens the bins until `min..=max` fits in [`BINS`] of them, then widens the window
@@ -237,9 +250,7 @@ impl DailyStats {
     pub fn record_block(&mut self, block: &[u64], stride: usize, runs: usize) {
         assert!(runs <= stride && block.len() >= self.sketches.len() * stride, "a block of daily values");
         for (sketch, values) in self.sketches.iter_mut().zip(block.chunks_exact(stride)) {
-            for &v in &values[..runs] {
-                sketch.insert(v);
-            }
+            sketch.insert_all(&values[..runs]);
         }
     }
 
@@ -365,6 +376,12 @@ mod tests {
                 merged.merge(&sketch_of(&values[w[0]..w[1]]));
             }
             assert_eq!(merged, whole, "{parts} parts");
+        }
+        // Batches of any size give the same sketch as values one at a time.
+        for batch in [1, 5, 64, 20_000] {
+            let mut batched = QuantileSketch::default();
+            values.chunks(batch).for_each(|c| batched.insert_all(c));
+            assert_eq!(batched, whole, "batches of {batch}");
         }
         // A narrow sketch merged into a wide one and the other way round.
         let (narrow, wide) = (sketch_of(&[5, 6, 7]), sketch_of(&[0, 10_000_000]));
