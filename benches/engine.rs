@@ -1,13 +1,20 @@
 //! Benchmarks on the project's benchmark workload, `benches/every-flow.toml` (every flow
-//! of MODEL.md with uncertain inputs, 730 days): one run, the statistics of many runs, and
-//! the whole scenario at a reduced run count.
+//! of MODEL.md with uncertain inputs, 730 days): the pieces of one run-day (the count
+//! samplers, a delay line, the sketches), one whole run (reported per run-day), 1,000
+//! runs, and the whole scenario (10,000 runs with statistics, JSON and CSV).
 //!
 //! `cargo bench --bench engine`
 
 use std::path::Path;
 
-use muster::engine;
+use divan::counter::ItemsCount;
+use muster::delay::{DelayKernel, DelayLine};
+use muster::distribution::{Domain, Form, Uncertain};
+use muster::engine::sampling::{DailyCount, binomial, named_stream, poisson};
+use muster::engine::{self, SERIES};
+use muster::output::{daily_csv, summary_json};
 use muster::scenario::{Overrides, Scenario};
+use muster::sketch::QuantileSketch;
 use muster::stats::{Summary, daily_bands};
 
 fn main() {
@@ -19,12 +26,13 @@ fn every_flow(runs: u32) -> Scenario {
     Scenario::load(&path, Overrides { runs: Some(runs), ..Overrides::default() }).expect("benchmark scenario is valid")
 }
 
-/// One run of 730 days (all flows, uncertain inputs drawn).
+/// The kernel of one run-day: one run of 730 days (all flows, uncertain inputs drawn),
+/// with throughput counted in run-days.
 #[divan::bench]
 fn one_run(bencher: divan::Bencher) {
     let s = every_flow(1);
     let mut run = 0u64;
-    bencher.bench_local(|| {
+    bencher.counter(ItemsCount::new(s.days())).bench_local(|| {
         run += 1;
         engine::simulate_run(&s, run, |_, l| {
             divan::black_box(l);
@@ -32,20 +40,79 @@ fn one_run(bencher: divan::Bencher) {
     });
 }
 
+/// The draws of a run-day of the benchmark, each at its typical size: killed, wounded
+/// (drawn as its complement), returning, non-combat losses, foreign uptake, renewals.
+#[divan::bench(args = [(800, 0.35), (520, 0.92), (480, 0.45), (420_000, 8.3e-5), (6_000_000, 2e-5), (1_100, 0.7)])]
+fn binomial_draw(bencher: divan::Bencher, (n, p): (u64, f64)) {
+    let mut rng = named_stream(1, 0, "bench");
+    bencher.bench_local(|| binomial(&mut rng, divan::black_box(n), p));
+}
+
+/// Poisson draws at the means of the benchmark's daily counts.
+#[divan::bench(args = [35.0, 600.0, 1_100.0])]
+fn poisson_draw(bencher: divan::Bencher, lambda: f64) {
+    let mut rng = named_stream(1, 0, "bench");
+    bencher.bench_local(|| poisson(&mut rng, divan::black_box(lambda)));
+}
+
+/// A negative binomial daily count (mean 700, shape 40), as attrition draws it.
+#[divan::bench]
+fn negative_binomial_draw(bencher: divan::Bencher) {
+    let mut rng = named_stream(1, 0, "bench");
+    let count = DailyCount::new(Some(40.0));
+    bencher.bench_local(|| count.sample(&mut rng, divan::black_box(700.0)));
+}
+
+/// A recovery line (14 to 120 days) fed every day: the arrivals of all 730 days,
+/// counted per day.
+#[divan::bench]
+fn delay_line_days(bencher: divan::Bencher) {
+    let recovery = Uncertain::new(Form::Triangular { min: 14.0, mode: 45.0, max: 120.0 }, Domain::NonNegative)
+        .expect("a valid delay");
+    let kernel = DelayKernel::new(&recovery, 730);
+    bencher.counter(ItemsCount::new(730u32)).bench_local(|| {
+        let mut line = DelayLine::new(&kernel, 730);
+        let mut total = 0;
+        for t in 0..730 {
+            line.enter(t, 300);
+            total += line.arrivals(t);
+        }
+        total
+    });
+}
+
+/// One day's values of 64 runs into a sketch (as a worker adds them), counted per value.
+#[divan::bench]
+fn sketch_values(bencher: divan::Bencher) {
+    let mut rng = named_stream(2, 0, "bench");
+    let values: Vec<u64> = (0..64).map(|_| 400_000 + poisson(&mut rng, 50_000.0)).collect();
+    bencher.counter(ItemsCount::new(values.len())).bench_local(|| {
+        let mut sketch = QuantileSketch::default();
+        sketch.insert_all(divan::black_box(&values));
+        sketch
+    });
+}
+
 /// 1,000 runs end to end in memory: simulation, daily bands and the summary.
 #[divan::bench(sample_count = 10)]
 fn thousand_runs(bencher: divan::Bencher) {
     let s = every_flow(1000);
-    bencher.bench_local(|| {
+    bencher.counter(ItemsCount::new(1000 * s.days())).bench_local(|| {
         let r = engine::simulate(&s, None);
         (Summary::new(&s, &r), daily_bands(&r))
     });
 }
 
-/// The per-day percentile bands of 1,000 runs alone.
-#[divan::bench(sample_count = 10)]
-fn daily_bands_of_thousand_runs(bencher: divan::Bencher) {
-    let s = every_flow(1000);
-    let r = engine::simulate(&s, None);
-    bencher.bench_local(|| daily_bands(&r));
+/// The whole benchmark scenario as `simulate --no-plot` runs it, minus the file writes:
+/// 10,000 runs x 730 days, statistics, summary.json and daily.csv.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn every_flow_scenario(bencher: divan::Bencher) {
+    let s = every_flow(10_000);
+    bencher.counter(ItemsCount::new(10_000 * s.days() as usize)).bench_local(|| {
+        let r = engine::simulate(&s, None);
+        let summary = Summary::new(&s, &r);
+        let bands = daily_bands(&r);
+        debug_assert_eq!(bands[0].len(), SERIES.len());
+        (summary_json(&summary), daily_csv(&summary, &bands))
+    });
 }
