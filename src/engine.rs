@@ -4,8 +4,9 @@
 //! run's start), then steps through the days, each flow drawing its daily noise from a
 //! stream of its own ([`sampling::named_stream`]). Every stream depends only on the seed,
 //! the run index and a name, so results are identical on any number of threads.
-//! Runs write their daily series into disjoint slices of one buffer and are collected in
-//! run order; no floating-point sum is ever reduced across threads.
+//! Each thread streams its runs' daily values into integer histograms of its own
+//! ([`crate::sketch`]), merged by exact addition, and writes each run's outcome into that
+//! run's slot; no floating-point sum is ever reduced across threads.
 
 pub mod sampling;
 
