@@ -223,4 +223,20 @@ fn four_shards_merge_into_exactly_the_unsharded_outputs() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("given twice"), "{}", String::from_utf8_lossy(&o.stderr));
+    // A shard whose runs.bin was cut short, or had a bin count changed, is named, not merged.
+    let bin = dir.join("shards/b.shard-2-of-4/runs.bin");
+    let bytes = std::fs::read(&bin).expect("runs.bin");
+    let mut altered = bytes.clone();
+    altered[8 + 8 * 3 + 8 * 12] ^= 1; // the first bin count of the first sketch
+    for damaged in [bytes[..bytes.len() - 8].to_vec(), altered] {
+        std::fs::write(&bin, &damaged).expect("write");
+        let mut args = vec!["merge"];
+        args.extend(shard_dirs[4..].iter().map(String::as_str));
+        args.extend(["--out", "damaged"]);
+        let o = simulate(&args, &dir);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains("b.shard-2-of-4/runs.bin is damaged or incomplete"), "{err}");
+        assert!(!dir.join("damaged").exists());
+    }
 }
