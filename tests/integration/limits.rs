@@ -240,3 +240,19 @@ fn four_shards_merge_into_exactly_the_unsharded_outputs() {
         assert!(!dir.join("damaged").exists());
     }
 }
+
+#[test]
+fn a_max_runs_beyond_memory_is_refused_with_what_would_fit() {
+    let dir = temp_dir("max-runs");
+    std::fs::write(
+        dir.join("g.toml"),
+        format!("{HEAD}days = 30\nruns = 100\n[force]\ninitial = 1000\n[goal]\nnew_army = 10\n"),
+    )
+    .expect("write");
+    let o = simulate(&["g.toml", "--precision", "0.001", "--max-runs", "99999999"], &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    // 99,999,999 × 128 B = 11.9 GiB; 8 GiB / 128 B = 67,108,864 runs.
+    assert!(err.contains("would need 11.9 GiB") && err.contains("use --max-runs 67108864 or fewer"), "{err}");
+    assert!(!dir.join("out").exists());
+}
