@@ -139,6 +139,7 @@ pub fn read(dir: &Path) -> Result<Partial, String> {
     let (runs, days) = (words[0] as usize, words[1]);
     let (daily, rest) = DailyStats::read_words(&words[2..]).ok_or_else(damaged)?;
     if u64::from(daily.days()) != days
+        || !daily.holds_runs(runs as u64)
         || runs.checked_mul(16) != Some(rest.len())
         || runs as u64 != info.end_run - info.first_run
     {

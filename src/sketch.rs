@@ -219,7 +219,7 @@ impl QuantileSketch {
             && (s.count == 0
                 || (s.min <= s.max
                     && s.first == s.min >> s.shift
-                    && s.first + s.counts.len() as u64 - 1 == s.max >> s.shift));
+                    && s.first.checked_add(s.counts.len() as u64 - 1) == Some(s.max >> s.shift)));
         consistent.then_some((sketch, rest))
     }
 }
@@ -252,6 +252,11 @@ impl DailyStats {
         for (sketch, values) in self.sketches.iter_mut().zip(block.chunks_exact(stride)) {
             sketch.insert_all(&values[..runs]);
         }
+    }
+
+    /// Whether every sketch holds exactly `runs` values (a check on statistics read back).
+    pub fn holds_runs(&self, runs: u64) -> bool {
+        self.sketches.iter().all(|s| s.count == runs)
     }
 
     /// The sketch of `series` (index into [`SERIES`]) on `day`.
