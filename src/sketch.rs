@@ -186,14 +186,17 @@ impl QuantileSketch {
         Band { mean, se, p5, p25, p50, p75, p95 }
     }
 
-    /// Appends the sketch as u64 words (see [`QuantileSketch::read_words`]).
+    /// Appends the sketch as u64 words: count, min, max, shift, first bin, bins, the sums
+    /// as 128-bit halves, then the bin counts two to a word (see
+    /// [`QuantileSketch::read_words`]).
     pub fn write_words(&self, out: &mut Vec<u64>) {
         let halves = |x: u128| [x as u64, (x >> 64) as u64];
         out.extend([self.count, self.min, self.max, u64::from(self.shift), self.first, self.counts.len() as u64]);
         out.extend(halves(self.sum));
         out.extend(halves(self.sum_sq.0));
         out.extend(halves(self.sum_sq.1));
-        out.extend(self.counts.iter().map(|&c| u64::from(c)));
+        // Two counts to a word, the first in the low half.
+        out.extend(self.counts.chunks(2).map(|pair| pair.iter().rev().fold(0u64, |w, &c| (w << 32) | u64::from(c))));
     }
 
     /// Reads a sketch written by [`QuantileSketch::write_words`] from the front of `words`,
@@ -201,7 +204,12 @@ impl QuantileSketch {
     pub fn read_words(words: &[u64]) -> Option<(QuantileSketch, &[u64])> {
         let (head, rest) = words.split_at_checked(12)?;
         let len = usize::try_from(head[5]).ok().filter(|&l| l as u64 <= BINS)?;
-        let (counts, rest) = rest.split_at_checked(len)?;
+        let (packed, rest) = rest.split_at_checked(len.div_ceil(2))?;
+        let counts = packed.iter().flat_map(|&w| [w as u32, (w >> 32) as u32]).take(len).collect();
+        // An odd count leaves the last word's high half empty.
+        if len % 2 == 1 && packed.last().is_some_and(|&w| w >> 32 != 0) {
+            return None;
+        }
         let whole = |lo: u64, hi: u64| u128::from(lo) | (u128::from(hi) << 64);
         let sketch = QuantileSketch {
             count: head[0],
@@ -211,7 +219,7 @@ impl QuantileSketch {
             first: head[4],
             sum: whole(head[6], head[7]),
             sum_sq: (whole(head[8], head[9]), whole(head[10], head[11])),
-            counts: counts.iter().map(|&c| u32::try_from(c).ok()).collect::<Option<_>>()?,
+            counts,
         };
         let total = sketch.counts.iter().map(|&c| u64::from(c)).sum::<u64>();
         let s = &sketch;
@@ -411,16 +419,18 @@ mod tests {
 
     #[test]
     fn serialised_sketches_read_back_equal_and_damage_is_caught() {
-        let mut s = QuantileSketch::default();
-        for v in [0, 5, 1_000_000, u64::MAX, 77_777] {
-            s.insert(v);
+        // Bin windows of odd and even length (counts are packed two to a word), and a
+        // coarsened one.
+        for values in [vec![0, 1, 2, 2], vec![7, 8, 9, 10, 10], vec![0, 5, 1_000_000, u64::MAX, 77_777]] {
+            let s = sketch_of(&values);
+            let mut words = Vec::new();
+            s.write_words(&mut words);
+            words.push(42); // what follows is left alone
+            let (back, rest) = QuantileSketch::read_words(&words).expect("reads");
+            assert_eq!((back, rest), (s, &[42][..]));
+            words[0] += 1; // the count no longer matches the bins
+            assert!(QuantileSketch::read_words(&words).is_none());
+            assert!(QuantileSketch::read_words(&words[..5]).is_none());
         }
-        let mut words = Vec::new();
-        s.write_words(&mut words);
-        let (back, rest) = QuantileSketch::read_words(&words).expect("reads");
-        assert_eq!((back, rest.len()), (s, 0));
-        words[0] += 1; // the count no longer matches the buckets
-        assert!(QuantileSketch::read_words(&words).is_none());
-        assert!(QuantileSketch::read_words(&words[..5]).is_none());
     }
 }
