@@ -467,8 +467,7 @@ fn check_precision(scenarios: &[Scenario], precision: f64, max_runs: Option<u32>
                 s.file()
             )));
         }
-        let limits = crate::scenario::LIMITS;
-        let fit = (limits.max_outcome_bytes / crate::scenario::RUN_BYTES).min(u64::from(limits.max_runs));
+        let fit = crate::scenario::LIMITS.runs_in_memory();
         let Some(max_runs) = max_runs else {
             caps.push(fit.min(1_000_000).max(u64::from(s.runs())) as u32);
             continue;

@@ -85,6 +85,11 @@ impl Ledger {
     pub fn casualties(&self) -> u64 {
         self.killed + self.wounded + self.missing
     }
+
+    /// The recorded series, in [`SERIES`] order.
+    pub fn series(&self) -> [u64; SERIES.len()] {
+        [self.deployed, self.formation, self.strength, self.casualties(), self.recruited]
+    }
 }
 
 /// What one run ends with.
@@ -216,8 +221,7 @@ fn run_parallel(
                     *slot = simulate_run_with(scenario, run, &values(run), |day, l| {
                         if daily {
                             let at = day as usize * SERIES.len() * RUNS_PER_TASK + i;
-                            let today = [l.deployed, l.formation, l.strength, l.casualties(), l.recruited];
-                            for (series, v) in today.into_iter().enumerate() {
+                            for (series, v) in l.series().into_iter().enumerate() {
                                 block[at + series * RUNS_PER_TASK] = v;
                             }
                         }
@@ -233,13 +237,10 @@ fn run_parallel(
             stats
         })
         .collect();
-    let mut merged: Option<DailyStats> = None;
-    for stats in sketches.into_iter().flatten() {
-        match merged.as_mut() {
-            Some(d) => d.merge(&stats),
-            None => merged = Some(stats),
-        }
-    }
+    let merged = sketches.into_iter().flatten().reduce(|mut all, more| {
+        all.merge(&more);
+        all
+    });
     (merged, outcomes)
 }
 

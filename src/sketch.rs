@@ -18,7 +18,7 @@
 //! range over runs), and exact whenever that range is under 2,048 or all runs agree.
 
 use crate::engine::SERIES;
-use crate::stats::{BAND_PERCENTS, Band, hyndman_fan};
+use crate::stats::{Band, hyndman_fan};
 
 /// Most bins a sketch holds. 2,048 four-byte counts per day and series bound a 730-day,
 /// 5-series set of sketches by 30 MB, however many runs.
@@ -166,7 +166,7 @@ impl QuantileSketch {
         hyndman_fan(self.count as usize, percent, |r| self.value_at_rank(r as u64))
     }
 
-    /// Mean, its standard error and the percentiles of [`BAND_PERCENTS`]. The mean is the
+    /// Mean, its standard error and the percentiles of [`crate::stats::BAND_PERCENTS`]. The mean is the
     /// exact integer sum divided once; the variance is (Σv² − (Σv)²/n)/(n − 1) from exact
     /// integer sums, evaluated in floating point (0 when all values are equal).
     ///
@@ -182,8 +182,7 @@ impl QuantileSketch {
             let sum = self.sum as f64;
             ((sum_sq - sum * sum / n).max(0.0) / (n - 1.0) / n).sqrt()
         };
-        let [p5, p25, p50, p75, p95] = BAND_PERCENTS.map(|p| self.percentile(p));
-        Band { mean, se, p5, p25, p50, p75, p95 }
+        Band::from_percentiles(mean, se, |p| self.percentile(p))
     }
 
     /// Appends the sketch as u64 words: count, min, max, shift, first bin, bins, the sums

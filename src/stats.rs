@@ -133,7 +133,9 @@ impl Band {
         Self::from_percentiles(mean, se, |p| percentile_sorted(values, p))
     }
 
-    fn from_percentiles(mean: f64, se: f64, q: impl Fn(u32) -> f64) -> Band {
+    /// The band with mean `mean`, standard error `se`, and `q(p)` at each of
+    /// [`BAND_PERCENTS`].
+    pub fn from_percentiles(mean: f64, se: f64, q: impl Fn(u32) -> f64) -> Band {
         let [p5, p25, p50, p75, p95] = BAND_PERCENTS.map(q);
         Band { mean, se, p5, p25, p50, p75, p95 }
     }

@@ -127,11 +127,6 @@ impl DailyCount {
     }
 }
 
-/// A daily count with mean `mean` (see [`DailyCount`]).
-pub fn count(rng: &mut StreamRng, mean: f64, dispersion: Option<f64>) -> u64 {
-    DailyCount::new(dispersion).sample(rng, mean)
-}
-
 /// Binomial(n, p): how many of `n` people an event with probability `p` touches. Exact.
 ///
 /// With p' = min(p, 1 − p) (drawing the complement when p > ½):
@@ -294,7 +289,8 @@ mod tests {
         // sample variance has a relative standard error of about √(2/n)·√(kurtosis term)
         // ≈ 1%; a 5% tolerance cannot flake yet catches a wrong scale (k·mean or mean/k²).
         let mut rng = named_stream(1, 0, "noise");
-        let draws: Vec<u64> = (0..100_000).map(|_| count(&mut rng, 600.0, Some(15.0))).collect();
+        let nb = DailyCount::new(Some(15.0));
+        let draws: Vec<u64> = (0..100_000).map(|_| nb.sample(&mut rng, 600.0)).collect();
         let (mean, var) = moments(&draws);
         assert!((mean / 600.0 - 1.0).abs() < 0.01, "mean {mean}");
         assert!((var / 24_600.0 - 1.0).abs() < 0.05, "variance {var}");
@@ -303,7 +299,8 @@ mod tests {
     #[test]
     fn poisson_variance_equals_mean() {
         let mut rng = named_stream(2, 0, "noise");
-        let draws: Vec<u64> = (0..100_000).map(|_| count(&mut rng, 600.0, None)).collect();
+        let poisson_count = DailyCount::new(None);
+        let draws: Vec<u64> = (0..100_000).map(|_| poisson_count.sample(&mut rng, 600.0)).collect();
         let (mean, var) = moments(&draws);
         assert!((mean / 600.0 - 1.0).abs() < 0.005, "mean {mean}");
         assert!((var / 600.0 - 1.0).abs() < 0.03, "variance {var}");

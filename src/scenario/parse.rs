@@ -32,6 +32,15 @@ pub struct Limits {
 /// cost).
 pub const RUN_BYTES: u64 = std::mem::size_of::<crate::engine::RunOutcome>() as u64;
 
+impl Limits {
+    /// The most runs whose outcomes fit in [`Limits::max_outcome_bytes`], and at most
+    /// [`Limits::max_runs`].
+    pub const fn runs_in_memory(&self) -> u64 {
+        let fit = self.max_outcome_bytes / RUN_BYTES;
+        if fit < self.max_runs as u64 { fit } else { self.max_runs as u64 }
+    }
+}
+
 /// The limits in force.
 pub const LIMITS: Limits =
     Limits { max_days: 36_500, max_runs: 100_000_000, max_outcome_bytes: 8 << 30, max_file_bytes: 10 << 20 };
@@ -289,22 +298,18 @@ fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option
         (Some(f), None) => r.integer(&f, 0..=i64::MAX, "the random seed").map(|s| s as u64),
         (None, None) => Some(1),
     };
-    if let Some(n) = runs {
+    if let Some(n) = runs
+        && u64::from(n) > LIMITS.runs_in_memory()
+    {
         let bytes = u64::from(n) * RUN_BYTES;
-        if bytes > LIMITS.max_outcome_bytes {
-            let message = format!(
-                "{n} runs need {:.1} GiB for their outcomes, more than the {} GiB allowed",
-                bytes as f64 / f64::from(1u32 << 30),
-                LIMITS.max_outcome_bytes >> 30
-            );
-            let span = runs_field.as_ref().map(Field::span);
-            r.push(
-                "simulation.runs",
-                span,
-                message,
-                Some("use fewer runs, or shards (--shard K/N) on several machines".into()),
-            );
-        }
+        let message = format!(
+            "{n} runs need {:.1} GiB for their outcomes, more than the {} GiB allowed",
+            bytes as f64 / f64::from(1u32 << 30),
+            LIMITS.max_outcome_bytes >> 30
+        );
+        let span = runs_field.as_ref().map(Field::span);
+        let help = "use fewer runs, or shards (--shard K/N) on several machines";
+        r.push("simulation.runs", span, message, Some(help.into()));
     }
     let sampling = match t.take("sampling") {
         Some(f) => match r.string(&f).as_deref() {

@@ -22,13 +22,7 @@ fn streamed_bands_are_within_the_documented_bound_of_exact_ones() {
         let slot = &mut exact[run * days * SERIES.len()..(run + 1) * days * SERIES.len()];
         engine::simulate_run_with(&sc, run as u64, &design.values(run as u64), |day, l| {
             let at = day as usize * SERIES.len();
-            slot[at..at + SERIES.len()].copy_from_slice(&[
-                l.deployed,
-                l.formation,
-                l.strength,
-                l.casualties(),
-                l.recruited,
-            ]);
+            slot[at..at + SERIES.len()].copy_from_slice(&l.series());
         });
     }
     let mut widest = 0.0f64;
