@@ -44,15 +44,93 @@ pub fn open_uniform(rng: &mut StreamRng) -> f64 {
     ((rng.next_u64() >> 11) as f64 + 0.5) * (1.0 / (1u64 << 53) as f64)
 }
 
+/// From this variance on, [`poisson`] and [`binomial`] draw from [`CornishFisher`] instead
+/// of their exact samplers. At the threshold the Kolmogorov distance between the two laws
+/// is at most 4 × 10⁻⁵ (3.3 × 10⁻⁵ for Poisson(20); computed exactly in this module's
+/// tests), and it falls as 1/variance above it: a Kolmogorov–Smirnov test needs about
+/// (1.36 / 4 × 10⁻⁵)² ≈ 10⁹ draws at one mean to tell them apart at the 5% level.
+pub const APPROXIMATE_FROM_VARIANCE: f64 = 20.0;
+
+/// A count with given mean μ, variance σ² and third and fourth cumulants κ₃, κ₄, drawn as
+/// the nearest whole number to μ + s·h(Z) with Z standard normal: a normal approximation
+/// with continuity correction, corrected for skewness and kurtosis.
+///
+/// h is the second-order Cornish–Fisher expansion (Cornish & Fisher 1937; Johnson, Kotz &
+/// Kemp, *Univariate Discrete Distributions*, 3rd ed., §1.2.8):
+/// h(z) = z + γ(z² − 1)/6 + κ(z³ − 3z)/24 − γ²(2z³ − 5z)/36.
+/// Rounding adds to a continuous variable an almost independent uniform error on
+/// (−½, ½), whose variance is 1/12 and fourth cumulant −1/120 (Sheppard's corrections;
+/// Kendall & Stuart, *The Advanced Theory of Statistics* I, §3.18), so the continuous part
+/// takes s² = σ² − 1/12, γ = κ₃/s³ and κ = (κ₄ + 1/120)/s⁴; the rounded count then has
+/// the four cumulants of the exact law up to terms of order σ⁻³. Without these
+/// corrections the plain normal is 30 to 400 times further from the exact law at the
+/// threshold (see the tests).
+///
+/// Z is clamped to ±8 (a change of law of 10⁻¹⁵), where h is still increasing for every
+/// count with variance ≥ [`APPROXIMATE_FROM_VARIANCE`].
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CornishFisher {
+    /// μ + s·h(z) as a cubic in z, c₀ + c₁z + c₂z² + c₃z³.
+    coefficients: [f64; 4],
+}
+
+impl CornishFisher {
+    /// The approximation of a law with these mean, variance and cumulants.
+    #[inline]
+    pub fn new(mean: f64, variance: f64, kappa3: f64, kappa4: f64) -> Self {
+        let v = variance - 1.0 / 12.0;
+        let inv_v = 1.0 / v;
+        let s = v.sqrt();
+        // γ = κ₃ / s³ = κ₃ · s / s⁴: one division for both.
+        let gamma = kappa3 * s * inv_v * inv_v;
+        let kappa = (kappa4 + 1.0 / 120.0) * inv_v * inv_v;
+        // h(z) = −a + (1 − 3b + 5c)z + az² + (b − 2c)z³ with a = γ/6, b = κ/24, c = γ²/36.
+        let (a, b, c) = (gamma * (1.0 / 6.0), kappa * (1.0 / 24.0), gamma * gamma * (1.0 / 36.0));
+        Self { coefficients: [mean - s * a, s * (1.0 - 3.0 * b + 5.0 * c), s * a, s * (b - 2.0 * c)] }
+    }
+
+    /// Poisson(λ): every cumulant is λ.
+    #[inline]
+    pub fn poisson(lambda: f64) -> Self {
+        Self::new(lambda, lambda, lambda, lambda)
+    }
+
+    /// Binomial(n, p): κ₂ = npq, κ₃ = npq(1 − 2p), κ₄ = npq(1 − 6pq).
+    #[inline]
+    pub fn binomial(n: f64, p: f64) -> Self {
+        let q = 1.0 - p;
+        let npq = n * p * q;
+        Self::new(n * p, npq, npq * (1.0 - 2.0 * p), npq * (1.0 - 6.0 * p * q))
+    }
+
+    /// μ + s·h(z), the continuous value that rounds to the count drawn with Z = z.
+    #[inline]
+    pub fn value(&self, z: f64) -> f64 {
+        let [c0, c1, c2, c3] = self.coefficients;
+        // Estrin's scheme: two short chains in parallel rather than one long one.
+        c0 + z * (c1 + z * (c2 + z * c3))
+    }
+
+    /// A draw, at most `max`.
+    #[inline]
+    pub fn sample(&self, rng: &mut StreamRng, max: u64) -> u64 {
+        let z: f64 = rand_distr::StandardNormal.sample(rng);
+        let y = self.value(z.clamp(-8.0, 8.0)) + 0.5;
+        // ⌊y⌋ by truncation, for y > 0 (a count below ½ rounds to 0).
+        if y > 0.0 { (y as u64).min(max) } else { 0 }
+    }
+}
+
 /// Below this mean the count samplers search the CDF from 0 (expected steps ≈ mean + 1);
 /// from it on they use transformed rejection (constant expected time). Hörmann's
 /// algorithms are valid from a mean of 10.
 const SEARCH_BELOW: f64 = 10.0;
 
-/// Poisson(λ) as a whole count; 0 for λ ≤ 0; λ capped at [`MAX_POISSON_MEAN`]. Exact.
+/// Poisson(λ) as a whole count; 0 for λ ≤ 0; λ capped at [`MAX_POISSON_MEAN`].
 ///
-/// λ < 10: sequential search of the CDF, P(k) = P(k−1)·λ/k from P(0) = e^−λ.
-/// λ ≥ 10: PTRS, transformed rejection with squeeze (W. Hörmann, "The transformed
+/// λ ≥ [`APPROXIMATE_FROM_VARIANCE`]: [`CornishFisher`]. Below it, exactly:
+/// λ < 10: sequential search of the CDF, P(k) = P(k−1)·λ/k from P(0) = e^−λ;
+/// 10 ≤ λ < 20: PTRS, transformed rejection with squeeze (W. Hörmann, "The transformed
 /// rejection method for generating Poisson random variables", Insurance: Mathematics
 /// and Economics 12, 1993, 39–45; the constants are the paper's), which accepts about
 /// 90% of first proposals with no logarithm.
@@ -61,6 +139,14 @@ pub fn poisson(rng: &mut StreamRng, lambda: f64) -> u64 {
         return 0;
     }
     let lambda = lambda.min(MAX_POISSON_MEAN);
+    if lambda >= APPROXIMATE_FROM_VARIANCE {
+        return CornishFisher::poisson(lambda).sample(rng, u64::MAX);
+    }
+    poisson_exact(rng, lambda)
+}
+
+/// Poisson(λ) for 0 < λ ≤ [`MAX_POISSON_MEAN`], exactly (the methods of [`poisson`]).
+pub fn poisson_exact(rng: &mut StreamRng, lambda: f64) -> u64 {
     if lambda < SEARCH_BELOW {
         let mut u = open_uniform(rng);
         let mut p = (-lambda).exp();
@@ -127,9 +213,10 @@ impl DailyCount {
     }
 }
 
-/// Binomial(n, p): how many of `n` people an event with probability `p` touches. Exact.
+/// Binomial(n, p): how many of `n` people an event with probability `p` touches.
 ///
-/// With p' = min(p, 1 − p) (drawing the complement when p > ½):
+/// n·p·(1 − p) ≥ [`APPROXIMATE_FROM_VARIANCE`]: [`CornishFisher`], clamped to 0..=n.
+/// Below it, exactly, with p' = min(p, 1 − p) (drawing the complement when p > ½):
 /// n·p' < 10: sequential search of the CDF from P(0) = (1 − p')ⁿ;
 /// n·p' ≥ 10: BTRD, transformed rejection with decomposition (W. Hörmann, "The generation
 /// of binomial random variables", J. Statist. Comput. Simul. 46, 1993, 101–110; constants
@@ -142,6 +229,15 @@ pub fn binomial(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
     if p >= 1.0 {
         return n;
     }
+    let nf = n as f64;
+    if nf * p * (1.0 - p) >= APPROXIMATE_FROM_VARIANCE {
+        return CornishFisher::binomial(nf, p).sample(rng, n);
+    }
+    binomial_exact(rng, n, p)
+}
+
+/// Binomial(n, p) for n > 0 and 0 < p < 1, exactly (the methods of [`binomial`]).
+pub fn binomial_exact(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
     if p > 0.5 {
         return n - binomial_at_most_half(rng, n, 1.0 - p);
     }
@@ -394,7 +490,8 @@ mod tests {
 
     #[test]
     fn binomial_draws_follow_the_exact_distribution() {
-        // Both methods (search below n·p' = 10, BTRD from it), both sides of p = ½, and the
+        // The exact sampler, which `binomial` uses below the approximation's threshold:
+        // both methods (search below n·p' = 10, BTRD from it), both sides of p = ½, and the
         // sizes of the benchmark's draws: killed, wounded, returning, non-combat losses,
         // foreign pool uptake, renewals, a mobilization day, and a billion people.
         let cases: [(u64, f64); 12] = [
@@ -413,7 +510,7 @@ mod tests {
         ];
         for (i, (n, p)) in cases.into_iter().enumerate() {
             let mut rng = named_stream(11, i as u64, "binomial");
-            let draws: Vec<u64> = (0..200_000).map(|_| binomial(&mut rng, n, p)).collect();
+            let draws: Vec<u64> = (0..200_000).map(|_| binomial_exact(&mut rng, n, p)).collect();
             assert!(draws.iter().all(|&d| d <= n));
             let (stat, df) = chi_square(&draws, |k| binomial_pmf(n, p, k));
             assert!(stat < chi_square_bound(df), "Binomial({n}, {p}): χ² = {stat:.1} on {df} df");
@@ -422,11 +519,140 @@ mod tests {
 
     #[test]
     fn poisson_draws_follow_the_exact_distribution() {
-        for (i, lambda) in [0.5, 3.0, 9.99, 10.0, 35.0, 600.0, 1e5].into_iter().enumerate() {
+        // The exact sampler at every mean, and `poisson` (approximating from 20) as well.
+        for (i, lambda) in [0.5, 3.0, 9.99, 10.0, 19.9, 20.0, 35.0, 600.0, 1e5].into_iter().enumerate() {
             let mut rng = named_stream(12, i as u64, "poisson");
+            let draws: Vec<u64> = (0..200_000).map(|_| poisson_exact(&mut rng, lambda)).collect();
+            let (stat, df) = chi_square(&draws, |k| poisson_pmf(lambda, k));
+            assert!(stat < chi_square_bound(df), "exact Poisson({lambda}): χ² = {stat:.1} on {df} df");
             let draws: Vec<u64> = (0..200_000).map(|_| poisson(&mut rng, lambda)).collect();
             let (stat, df) = chi_square(&draws, |k| poisson_pmf(lambda, k));
             assert!(stat < chi_square_bound(df), "Poisson({lambda}): χ² = {stat:.1} on {df} df");
+        }
+    }
+
+    /// The Kolmogorov distance sup_k |P(X ≤ k) − P(Y ≤ k)| between the exact law `pmf` and
+    /// the law of `approximation`'s draws, computed, not sampled: the draw is ≤ k exactly
+    /// when Z < h⁻¹(k + ½), found by bisection (h is checked to increase on the way).
+    fn kolmogorov_distance(approximation: &CornishFisher, pmf: impl Fn(u64) -> f64, mean: f64, sd: f64) -> f64 {
+        use crate::distribution::special::standard_normal_cdf;
+        let below = |y: f64| {
+            let (mut lo, mut hi) = (-8.0, 8.0);
+            for _ in 0..60 {
+                let mid = 0.5 * (lo + hi);
+                if approximation.value(mid) < y { lo = mid } else { hi = mid }
+            }
+            standard_normal_cdf(lo)
+        };
+        let mut z = -8.0;
+        while z < 8.0 {
+            assert!(approximation.value(z + 0.01) > approximation.value(z), "h decreases at {z}");
+            z += 0.01;
+        }
+        let (first, last) = ((mean - 12.0 * sd).max(0.0) as u64, (mean + 12.0 * sd) as u64);
+        let mut exact = (0..first).map(&pmf).sum::<f64>();
+        let mut worst = 0.0f64;
+        for k in first..=last {
+            exact += pmf(k);
+            worst = worst.max((exact - below(k as f64 + 0.5)).abs());
+        }
+        worst
+    }
+
+    /// Binomial cases at and above the threshold: p on both sides of ½ and near 0 and 1,
+    /// and the sizes of the benchmark's draws. (A billion people is in the χ² test only:
+    /// there the exact CDF, from ln Γ(10⁹) ≈ 2 × 10¹⁰, is good to about 10⁻⁶, too coarse
+    /// for the distance.)
+    const APPROXIMATED_BINOMIALS: [(u64, f64); 8] =
+        [(2_021, 0.01), (223, 0.1), (96, 0.3), (80, 0.5), (96, 0.7), (2_021, 0.99), (800, 0.35), (6_000_000, 2e-5)];
+
+    #[test]
+    fn the_approximation_is_within_its_documented_distance_of_the_exact_law() {
+        // The documented bound, 4 × 10⁻⁵ at variance 20, scaled as 1/variance above it
+        // (the true distance falls faster, about as variance^−3/2).
+        let bound = |variance: f64| 4e-5 * APPROXIMATE_FROM_VARIANCE / variance;
+        for lambda in [20.0, 35.0, 100.0, 1_000.0, 1e5] {
+            let d =
+                kolmogorov_distance(&CornishFisher::poisson(lambda), |k| poisson_pmf(lambda, k), lambda, lambda.sqrt());
+            assert!(d <= bound(lambda), "Poisson({lambda}): distance {d:.2e}");
+        }
+        for (n, p) in APPROXIMATED_BINOMIALS {
+            let (nf, variance) = (n as f64, n as f64 * p * (1.0 - p));
+            assert!(variance >= APPROXIMATE_FROM_VARIANCE);
+            let d = kolmogorov_distance(
+                &CornishFisher::binomial(nf, p),
+                |k| binomial_pmf(n, p, k),
+                nf * p,
+                variance.sqrt(),
+            );
+            assert!(d <= bound(variance), "Binomial({n}, {p}): distance {d:.2e}");
+        }
+    }
+
+    #[test]
+    fn without_its_corrections_the_normal_is_far_from_the_exact_law() {
+        // The plain normal with continuity correction (γ = κ = 0, s = σ) at the threshold:
+        // the distance test above would reject it, for Poisson by a factor of over 100.
+        let plain = |mean: f64, variance: f64| CornishFisher { coefficients: [mean, variance.sqrt(), 0.0, 0.0] };
+        let d = kolmogorov_distance(&plain(20.0, 20.0), |k| poisson_pmf(20.0, k), 20.0, 20f64.sqrt());
+        assert!(d > 100.0 * 4e-5, "Poisson(20): distance {d:.2e}");
+        let d = kolmogorov_distance(&plain(48.0, 33.6), |k| binomial_pmf(160, 0.3, k), 48.0, 33.6f64.sqrt());
+        assert!(d > 10.0 * 4e-5, "Binomial(160, 0.3): distance {d:.2e}");
+    }
+
+    /// The two-sample Kolmogorov–Smirnov statistic of `a` and `b` (equal sizes).
+    fn two_sample_ks(mut a: Vec<u64>, mut b: Vec<u64>) -> f64 {
+        a.sort_unstable();
+        b.sort_unstable();
+        let n = a.len() as f64;
+        let (mut i, mut j, mut worst) = (0, 0, 0.0f64);
+        while i < a.len() && j < b.len() {
+            let x = a[i].min(b[j]);
+            while i < a.len() && a[i] == x {
+                i += 1;
+            }
+            while j < b.len() && b[j] == x {
+                j += 1;
+            }
+            worst = worst.max((i as f64 - j as f64).abs() / n);
+        }
+        worst
+    }
+
+    #[test]
+    fn approximate_and_exact_samplers_agree_by_kolmogorov_smirnov() {
+        // 10⁶ draws from each. Two-sample KS at α = 10⁻⁶ rejects above
+        // √(−ln(α/2)/2)·√(2/n) = 0.0038 (conservative for counts); the true distance at the
+        // threshold is 3 × 10⁻⁵, so equal laws pass, while the plain normal (distance 0.015
+        // for Poisson(20)) fails, as the second half checks.
+        const N: usize = 1_000_000;
+        let critical = (-(0.5e-6f64).ln() / 2.0).sqrt() * (2.0 / N as f64).sqrt();
+        let mut rng = named_stream(14, 0, "ks");
+        let approximate: Vec<u64> = (0..N).map(|_| poisson(&mut rng, 20.0)).collect();
+        let exact: Vec<u64> = (0..N).map(|_| poisson_exact(&mut rng, 20.0)).collect();
+        let d = two_sample_ks(approximate, exact.clone());
+        assert!(d < critical, "Poisson(20): D = {d:.4} ≥ {critical:.4}");
+        for (n, p) in [(80, 0.5), (96, 0.7), (2_021, 0.01)] {
+            let approximate: Vec<u64> = (0..N).map(|_| binomial(&mut rng, n, p)).collect();
+            let exact: Vec<u64> = (0..N).map(|_| binomial_exact(&mut rng, n, p)).collect();
+            let d = two_sample_ks(approximate, exact);
+            assert!(d < critical, "Binomial({n}, {p}): D = {d:.4} ≥ {critical:.4}");
+        }
+        let plain = CornishFisher { coefficients: [20.0, 20f64.sqrt(), 0.0, 0.0] };
+        let normal: Vec<u64> = (0..N).map(|_| plain.sample(&mut rng, u64::MAX)).collect();
+        let d = two_sample_ks(normal, exact);
+        assert!(d > critical, "the plain normal passed: D = {d:.4}");
+    }
+
+    #[test]
+    fn approximated_draws_pass_the_chi_square_test() {
+        let cases = APPROXIMATED_BINOMIALS.into_iter().chain([(1_000_000_000, 0.3)]);
+        for (i, (n, p)) in cases.enumerate() {
+            let mut rng = named_stream(15, i as u64, "binomial");
+            let draws: Vec<u64> = (0..200_000).map(|_| binomial(&mut rng, n, p)).collect();
+            assert!(draws.iter().all(|&d| d <= n));
+            let (stat, df) = chi_square(&draws, |k| binomial_pmf(n, p, k));
+            assert!(stat < chi_square_bound(df), "Binomial({n}, {p}): χ² = {stat:.1} on {df} df");
         }
     }
 
