@@ -159,21 +159,33 @@ impl DelayLine {
     }
 }
 
-/// Σ aᵢbᵢ over the length of `a`, in four independent sums so that it vectorises; the
-/// order is fixed, so the result is too.
+/// Lanes of [`dot`]: independent partial sums, enough to hide the latency of an addition.
+const LANES: usize = 16;
+
+/// Σ aᵢbᵢ over the length of `a`, in [`LANES`] independent partial sums (lane j takes the
+/// terms i ≡ j mod 16, which vectorises), added up in a fixed tree; the order of every
+/// addition is fixed, so the result is too, whatever instructions the compiler picks.
 #[inline]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     let b = &b[..a.len()];
-    let mut acc = [0.0f64; 4];
-    let (a4, a_rest) = a.split_at(a.len() - a.len() % 4);
-    let (b4, b_rest) = b.split_at(a4.len());
-    for (x, y) in a4.chunks_exact(4).zip(b4.chunks_exact(4)) {
-        for i in 0..4 {
+    let mut acc = [0.0f64; LANES];
+    let whole = a.len() - a.len() % LANES;
+    for (x, y) in a[..whole].chunks_exact(LANES).zip(b[..whole].chunks_exact(LANES)) {
+        for i in 0..LANES {
             acc[i] += x[i] * y[i];
         }
     }
-    let tail: f64 = a_rest.iter().zip(b_rest).map(|(x, y)| x * y).sum();
-    (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail
+    for (i, (x, y)) in a[whole..].iter().zip(&b[whole..]).enumerate() {
+        acc[i] += x * y;
+    }
+    let mut width = LANES;
+    while width > 1 {
+        width /= 2;
+        for i in 0..width {
+            acc[i] += acc[i + width];
+        }
+    }
+    acc[0]
 }
 
 /// round(x) days, capped one day past the horizon.
