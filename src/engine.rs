@@ -19,7 +19,7 @@ use crate::delay::{DelayKernel, DelayLine};
 use crate::inputs::Design;
 use crate::scenario::{AttritionRate, InputId, Intake, Scenario};
 use crate::sketch::DailyStats;
-use sampling::{DailyCount, StreamRng, binomial, named_stream};
+use sampling::{DailyCount, StreamRng, binomial, named_stream, poisson};
 
 /// The series recorded each day, in this order.
 pub const SERIES: [&str; 5] = ["deployed", "formation", "total", "casualties", "recruited"];
@@ -334,6 +334,47 @@ impl Pipeline {
     }
 }
 
+/// The force's realised survival S(t) = Π_{d ≤ t} (1 − lost_d / exposed_d), kept as a
+/// running product: a multiplication a day and a division per ratio, where logarithms
+/// would cost a `ln` a day and an `exp` per ratio. Whenever S falls below 2⁻⁵⁰⁰ it is
+/// multiplied by 2⁵⁰⁰ (exact, a power of two) and its epoch counts up, so it never
+/// underflows; a ratio spanning one epoch is scaled back by 2⁻⁵⁰⁰, and one spanning more
+/// is below 2⁻⁴⁰⁰, which rounds any cohort to nobody.
+struct Survival {
+    /// S after each day, scaled by 2^(500·epoch).
+    product: Vec<f64>,
+    epoch: Vec<u32>,
+}
+
+impl Survival {
+    /// 2⁵⁰⁰, built from its bits: exponent 500, mantissa 1.
+    const RESCALE: f64 = f64::from_bits((1023 + 500) << 52);
+
+    fn new(days: usize) -> Self {
+        Self { product: vec![1.0; days], epoch: vec![0; days] }
+    }
+
+    /// Day `t`'s share of the exposed who survived. A day that takes everyone counts as
+    /// 10⁻³⁰, not 0, so that later ratios stay defined; it still rounds any cohort to zero.
+    fn record(&mut self, t: usize, survived: f64) {
+        let (before, epoch) = if t > 0 { (self.product[t - 1], self.epoch[t - 1]) } else { (1.0, 0) };
+        let now = before * survived.max(1e-30);
+        (self.product[t], self.epoch[t]) =
+            if now < 1.0 / Self::RESCALE { (now * Self::RESCALE, epoch + 1) } else { (now, epoch) };
+    }
+
+    /// S(t)/S(after): survival from the end of day `after` (None: from the start) to the
+    /// end of day `t ≥ after`.
+    fn ratio(&self, t: usize, after: Option<usize>) -> f64 {
+        let (before, epoch) = after.map_or((1.0, 0), |a| (self.product[a], self.epoch[a]));
+        match self.epoch[t] - epoch {
+            0 => self.product[t] / before,
+            1 => self.product[t] / before / Self::RESCALE,
+            _ => 0.0,
+        }
+    }
+}
+
 /// The part of a cohort of `n` still serving at realised survival `share`.
 fn surviving(n: u64, share: f64) -> u64 {
     // ⌊x + ½⌋ is round(x) for x ≥ 0, without a call into libm (baseline x86-64 has no
@@ -438,8 +479,8 @@ pub fn simulate_run_with(
 
     let mut l = Ledger { strength: initial, initial, ..Ledger::default() };
     let mut recovery = s.attrition.as_ref().map(|a| DelayLine::new(&a.recovery, days));
-    // log S after each day's losses (see above); index d holds the value after day d.
-    let mut log_survival = vec![0.0f64; days];
+    // S after each day's losses (see above).
+    let mut survival = Survival::new(days);
     let mut cost = 0.0;
     let mut day_reached = None;
 
@@ -503,12 +544,24 @@ pub fn simulate_run_with(
             let deployed = l.strength.min(target);
             let r = rate.at(t as i64) * drift.as_mut().map_or(1.0, DriftState::next);
             let mean = if *per_1000 { r * deployed as f64 / 1000.0 } else { r };
-            let casualties = daily_count.sample(rng, mean).min(deployed);
-            let killed = binomial(rng, casualties, split[0]);
-            let rest = split[1] + split[2];
-            let wounded = if rest > 0.0 { binomial(rng, casualties - killed, split[1] / rest) } else { 0 };
-            let missing = casualties - killed - wounded;
-            let returning = binomial(rng, wounded, *return_to_duty);
+            // Poisson thinning: a Poisson(λ) total split multinomially has the law of
+            // independent Poisson counts of λ times each share (Kingman, *Poisson
+            // Processes*, 1993, §1.5), so killed, wounded who return, other wounded and
+            // missing are drawn side by side rather than one after another.
+            let lambda = daily_count.intensity(rng, mean);
+            let [k, w, m] = *split;
+            let mut killed = poisson(rng, lambda * k);
+            let mut returning = poisson(rng, lambda * w * *return_to_duty);
+            let mut wounded = returning + poisson(rng, lambda * w * (1.0 - *return_to_duty));
+            let mut missing = poisson(rng, lambda * m);
+            if killed + wounded + missing > deployed {
+                // Never more than `deployed`: all of them, split by binomials.
+                killed = binomial(rng, deployed, k);
+                wounded = if w + m > 0.0 { binomial(rng, deployed - killed, w / (w + m)) } else { 0 };
+                missing = deployed - killed - wounded;
+                returning = binomial(rng, wounded, *return_to_duty);
+            }
+            let casualties = killed + wounded + missing;
             if let Some(line) = recovery.as_mut() {
                 line.enter(t, returning);
             }
@@ -527,11 +580,7 @@ pub fn simulate_run_with(
             l.strength -= n;
             lost_today += n;
         }
-        let previous = if t > 0 { log_survival[t - 1] } else { 0.0 };
-        // A day that takes everyone would make log S −∞ and every later ratio NaN; a floor
-        // of 10⁻³⁰ still rounds any cohort to zero survivors.
-        let survived = 1.0 - lost_today as f64 / exposed.max(1) as f64;
-        log_survival[t] = previous + survived.max(1e-30).ln();
+        survival.record(t, 1.0 - lost_today as f64 / exposed.max(1) as f64);
 
         // 5. Term expiries: survivors of the cohort whose term started `term` days ago.
         for pipe in streams.iter_mut().map(|s| &mut s.2).chain(waves.iter_mut().map(|w| &mut w.2)) {
@@ -541,9 +590,8 @@ pub fn simulate_run_with(
             }
             let a = t - term;
             // Arrivals on day a faced day a's losses; renewals on day a did not.
-            let before_a = if a > 0 { log_survival[a - 1] } else { 0.0 };
-            let survive_arrived = (log_survival[t] - before_a).exp();
-            let survive_renewed = (log_survival[t] - log_survival[a]).exp();
+            let survive_arrived = survival.ratio(t, a.checked_sub(1));
+            let survive_renewed = survival.ratio(t, Some(a));
             let survivors = (surviving(pipe.arrived[a], survive_arrived) + surviving(pipe.renewed[a], survive_renewed))
                 .min(l.strength);
             let renewing = binomial(&mut pipe.rng, survivors, pipe.renewal);
@@ -568,4 +616,36 @@ pub fn simulate_run_with(
         record(t as u32, &l);
     }
     RunOutcome { end: l, day_reached, cost }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn survival_ratios_match_summed_logarithms_and_outlast_wipe_outs() {
+        assert_eq!(Survival::RESCALE, 2f64.powi(500));
+        // Ordinary days, then twelve days that each take everyone (S would fall to
+        // 10⁻³⁶⁰, below what f64 holds), then ordinary days again.
+        let share = |d: usize| if (100..112).contains(&d) { 0.0 } else { 1.0 - (d % 7) as f64 * 1e-3 };
+        let days = 300;
+        let mut survival = Survival::new(days);
+        for t in 0..days {
+            survival.record(t, share(t));
+        }
+        assert!(survival.product.iter().all(|p| (f64::MIN_POSITIVE..=1.0).contains(p)));
+        assert!(survival.epoch[days - 1] >= 2, "the wipe-outs must have rescaled S");
+        let by_logs = |t: usize, after: Option<usize>| {
+            let from = after.map_or(0, |a| a + 1);
+            (from..=t).map(|d| share(d).max(1e-30).ln()).sum::<f64>().exp()
+        };
+        for (t, after) in [(0, None), (99, None), (99, Some(0)), (299, Some(112)), (250, Some(150)), (112, Some(111))] {
+            let (got, want) = (survival.ratio(t, after), by_logs(t, after));
+            assert!((got / want - 1.0).abs() < 1e-12, "S({t})/S({after:?}) = {got} vs {want}");
+        }
+        // Across a wipe-out nobody of even 10¹² people is left.
+        for (t, after) in [(100, Some(99)), (150, Some(50)), (299, None), (111, Some(105))] {
+            assert_eq!(surviving(1_000_000_000_000, survival.ratio(t, after)), 0, "S({t})/S({after:?})");
+        }
+    }
 }

@@ -107,7 +107,6 @@ impl CornishFisher {
     #[inline]
     pub fn value(&self, z: f64) -> f64 {
         let [c0, c1, c2, c3] = self.coefficients;
-        // Estrin's scheme: two short chains in parallel rather than one long one.
         c0 + z * (c1 + z * (c2 + z * c3))
     }
 
@@ -202,14 +201,21 @@ impl DailyCount {
 
     /// One day's count.
     pub fn sample(&self, rng: &mut StreamRng, mean: f64) -> u64 {
+        let lambda = self.intensity(rng, mean);
+        poisson(rng, lambda)
+    }
+
+    /// One day's Poisson mean λ: `mean` itself, or (mean/k)·G with a negative binomial
+    /// (0 for a mean that is not positive). The count is Poisson(λ), or, split into
+    /// shares pᵢ, independent Poisson(λ·pᵢ) counts (Poisson thinning).
+    pub fn intensity(&self, rng: &mut StreamRng, mean: f64) -> f64 {
         if mean.is_nan() || mean <= 0.0 {
-            return 0;
+            return 0.0;
         }
-        let lambda = match &self.shape {
+        match &self.shape {
             Some((k, gamma)) => mean / k * gamma.sample(rng),
             None => mean,
-        };
-        poisson(rng, lambda)
+        }
     }
 }
 
