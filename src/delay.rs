@@ -93,11 +93,11 @@ impl DelayKernel {
 #[derive(Clone, Debug)]
 pub struct DelayLine {
     /// F at delays last − 1, last − 2, ..., first (reversed, so a day's window is contiguous
-    /// and read forwards).
+    /// and read forwards), then [`LANES`] zeros.
     reversed: Vec<f64>,
     first: usize,
     last: usize,
-    /// People entering on each day.
+    /// People entering on each day, then [`LANES`] zeros.
     intake: Vec<f64>,
     /// First and last day with any intake.
     span: Option<(usize, usize)>,
@@ -113,8 +113,10 @@ impl DelayLine {
         let first = kernel.first as usize;
         let last = kernel.last() as usize;
         // F(k) for k = first..last−1; F(last) = 1 is the "whole cohort" part.
-        let reversed = kernel.cumulative[..kernel.cumulative.len() - 1].iter().rev().copied().collect();
-        Self { reversed, first, last, intake: vec![0.0; days], span: None, done: 0.0, done_upto: 0, arrived: 0 }
+        let shares = kernel.cumulative[..kernel.cumulative.len() - 1].iter().rev().copied();
+        let reversed = shares.chain([0.0; LANES]).collect();
+        let intake = vec![0.0; days + LANES];
+        Self { reversed, first, last, intake, span: None, done: 0.0, done_upto: 0, arrived: 0 }
     }
 
     /// `n` people enter on `day`.
@@ -147,7 +149,11 @@ impl DelayLine {
                 let hi = hi.min(last_in);
                 // intake[s] pairs with F(t − s), which sits at reversed[last − 1 − (t − s)].
                 let offset = self.last - 1 - (t - lo);
-                dot(&self.intake[lo..=hi], &self.reversed[offset..])
+                // Widened to whole chunks of LANES: the extra terms pair a later day's
+                // intake (none yet, or past `last_in`) or a padding zero with a padding
+                // zero or a share, and add exactly 0.
+                let len = (hi - lo + 1).next_multiple_of(LANES);
+                dot(&self.intake[lo..lo + len], &self.reversed[offset..offset + len])
             }
             _ => 0.0,
         };
@@ -162,21 +168,18 @@ impl DelayLine {
 /// Lanes of [`dot`]: independent partial sums, enough to hide the latency of an addition.
 const LANES: usize = 16;
 
-/// Σ aᵢbᵢ over the length of `a`, in [`LANES`] independent partial sums (lane j takes the
-/// terms i ≡ j mod 16, which vectorises), added up in a fixed tree; the order of every
-/// addition is fixed, so the result is too, whatever instructions the compiler picks.
+/// Σ aᵢbᵢ over equal lengths that are whole multiples of [`LANES`], in independent partial
+/// sums (lane j takes the terms i ≡ j mod 16, which vectorises), added up in a fixed tree;
+/// the order of every addition is fixed, so the result is too, whatever instructions the
+/// compiler picks.
 #[inline]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
-    let b = &b[..a.len()];
+    debug_assert!(a.len() == b.len() && a.len().is_multiple_of(LANES));
     let mut acc = [0.0f64; LANES];
-    let whole = a.len() - a.len() % LANES;
-    for (x, y) in a[..whole].chunks_exact(LANES).zip(b[..whole].chunks_exact(LANES)) {
+    for (x, y) in a.chunks_exact(LANES).zip(b.chunks_exact(LANES)) {
         for i in 0..LANES {
             acc[i] += x[i] * y[i];
         }
-    }
-    for (i, (x, y)) in a[whole..].iter().zip(&b[whole..]).enumerate() {
-        acc[i] += x * y;
     }
     let mut width = LANES;
     while width > 1 {
