@@ -115,8 +115,10 @@ impl CornishFisher {
     pub fn sample(&self, rng: &mut StreamRng, max: u64) -> u64 {
         let z: f64 = rand_distr::StandardNormal.sample(rng);
         let y = self.value(z.clamp(-8.0, 8.0)) + 0.5;
-        // ⌊y⌋ by truncation, for y > 0 (a count below ½ rounds to 0).
-        if y > 0.0 { (y as u64).min(max) } else { 0 }
+        // ⌊y⌋ by truncation, for y > 0 (a count below ½ rounds to 0). Through i64, which
+        // x86-64 converts in one instruction: y < 2⁶³, as every mean is at most 10¹⁵ and
+        // |Z| ≤ 8.
+        if y > 0.0 { (y as i64 as u64).min(max) } else { 0 }
     }
 }
 
