@@ -11,7 +11,7 @@ use divan::counter::ItemsCount;
 use muster::delay::{DelayKernel, DelayLine};
 use muster::distribution::{Domain, Form, Uncertain};
 use muster::engine;
-use muster::engine::sampling::{DailyCount, binomial, named_stream, poisson};
+use muster::engine::sampling::{DailyCount, binomial, binomial_exact, named_stream, poisson, poisson_exact};
 use muster::output::{daily_csv, summary_json};
 use muster::scenario::{Overrides, Scenario};
 use muster::sketch::QuantileSketch;
@@ -42,17 +42,34 @@ fn one_run(bencher: divan::Bencher) {
 
 /// The draws of a run-day of the benchmark, each at its typical size: killed, wounded
 /// (drawn as its complement), returning, non-combat losses, foreign uptake, renewals.
-#[divan::bench(args = [(800, 0.35), (520, 0.92), (480, 0.45), (420_000, 8.3e-5), (6_000_000, 2e-5), (1_100, 0.7)])]
+/// All have variance ≥ 20, so `binomial` approximates them; `binomial_exact` is the exact
+/// sampler it would otherwise use.
+const BINOMIALS: [(u64, f64); 6] =
+    [(800, 0.35), (520, 0.92), (480, 0.45), (420_000, 8.3e-5), (6_000_000, 2e-5), (1_100, 0.7)];
+
+#[divan::bench(args = BINOMIALS)]
 fn binomial_draw(bencher: divan::Bencher, (n, p): (u64, f64)) {
     let mut rng = named_stream(1, 0, "bench");
     bencher.bench_local(|| binomial(&mut rng, divan::black_box(n), p));
 }
 
-/// Poisson draws at the means of the benchmark's daily counts.
+#[divan::bench(args = BINOMIALS)]
+fn binomial_exact_draw(bencher: divan::Bencher, (n, p): (u64, f64)) {
+    let mut rng = named_stream(1, 0, "bench");
+    bencher.bench_local(|| binomial_exact(&mut rng, divan::black_box(n), p));
+}
+
+/// Poisson draws at the means of the benchmark's daily counts, approximated and exact.
 #[divan::bench(args = [35.0, 600.0, 1_100.0])]
 fn poisson_draw(bencher: divan::Bencher, lambda: f64) {
     let mut rng = named_stream(1, 0, "bench");
     bencher.bench_local(|| poisson(&mut rng, divan::black_box(lambda)));
+}
+
+#[divan::bench(args = [35.0, 600.0, 1_100.0])]
+fn poisson_exact_draw(bencher: divan::Bencher, lambda: f64) {
+    let mut rng = named_stream(1, 0, "bench");
+    bencher.bench_local(|| poisson_exact(&mut rng, divan::black_box(lambda)));
 }
 
 /// A negative binomial daily count (mean 700, shape 40), as attrition draws it.
