@@ -69,7 +69,6 @@ impl Drawable for FanChart<'_> {
             let description = super::shorten(d, 150);
             header.draw(&Text::new(description, (40 * k, 56 * k), text_style(18 * k, &MUTED))).map_err(plot_error)?;
         }
-        draw_legend(&header, 40 * k, 92 * k, k)?;
 
         let ticks = date_ticks(s.start, 0, i64::from(s.days) - 1);
         let deployed = Panel {
@@ -140,6 +139,12 @@ impl Drawable for FanChart<'_> {
         if let Some(last) = list.last_mut() {
             last.dates = true;
         }
+        let marks = Marks {
+            target: !self.observed_only,
+            new_army: list.iter().any(|p| p.series == FORMATION && p.reference.is_some()),
+            deadline: list.iter().any(|p| p.deadline.is_some()),
+        };
+        draw_legend(&header, 40 * k, 92 * k, k, marks)?;
         let areas = panels.split_evenly((list.len(), 1));
         for (area, panel) in areas.iter().zip(&list) {
             draw_panel(area, self.bands, &ticks, panel, k)?;
@@ -148,8 +153,22 @@ impl Drawable for FanChart<'_> {
     }
 }
 
+/// Which lines beyond the bands and medians a chart draws, so the legend names only those.
+#[derive(Clone, Copy)]
+struct Marks {
+    target: bool,
+    new_army: bool,
+    deadline: bool,
+}
+
 /// The legend, drawn once above both panels in neutral grey, so it never covers data.
-fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, x0: i32, y: i32, k: i32) -> Result<(), PlotError> {
+fn draw_legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    x0: i32,
+    y: i32,
+    k: i32,
+    marks: Marks,
+) -> Result<(), PlotError> {
     let grey = RGBColor(70, 70, 70);
     let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
     let mut x = x0;
@@ -168,18 +187,28 @@ fn draw_legend<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, x0: i32, y: i3
     area.draw(&PathElement::new(vec![(x, y), (x + 34 * k, y)], grey.stroke_width(3 * k as u32))).map_err(plot_error)?;
     x += 44 * k;
     label(&mut x, "median")?;
-    for (from, to) in [(0, 10), (14, 24), (28, 34)] {
-        let dash = vec![(x + from * k, y), (x + to * k, y)];
-        area.draw(&PathElement::new(dash, BLACK.stroke_width(2 * k as u32))).map_err(plot_error)?;
+    let dashed = match (marks.target, marks.new_army) {
+        (true, true) => Some("target / new army"),
+        (true, false) => Some("target"),
+        (false, true) => Some("new army"),
+        (false, false) => None,
+    };
+    if let Some(text) = dashed {
+        for (from, to) in [(0, 10), (14, 24), (28, 34)] {
+            let dash = vec![(x + from * k, y), (x + to * k, y)];
+            area.draw(&PathElement::new(dash, BLACK.stroke_width(2 * k as u32))).map_err(plot_error)?;
+        }
+        x += 44 * k;
+        label(&mut x, text)?;
     }
-    x += 44 * k;
-    label(&mut x, "target / new army")?;
-    for dy in [-9, -3, 3] {
-        let dot = vec![(x + 4 * k, y + dy * k), (x + 4 * k, y + (dy + 3) * k)];
-        area.draw(&PathElement::new(dot, MUTED.stroke_width(2 * k as u32))).map_err(plot_error)?;
+    if marks.deadline {
+        for dy in [-9, -3, 3] {
+            let dot = vec![(x + 4 * k, y + dy * k), (x + 4 * k, y + (dy + 3) * k)];
+            area.draw(&PathElement::new(dot, MUTED.stroke_width(2 * k as u32))).map_err(plot_error)?;
+        }
+        x += 16 * k;
+        label(&mut x, "deadline")?;
     }
-    x += 16 * k;
-    label(&mut x, "deadline")?;
     Ok(())
 }
 

@@ -67,6 +67,28 @@ fn fan_svg_is_vector_text() {
     for text in ["Growing force", "new army 20,000", "target 100,000", "P(≥ 20,000 by 2024-04-29)"] {
         assert!(svg.contains(text), "SVG lacks {text:?}");
     }
+    // The legend names both kinds of line the chart draws (SVG puts each text on its own line).
+    for text in ["\ntarget / new army\n", "\ndeadline\n", "\nmedian\n"] {
+        assert!(svg.contains(text), "legend lacks {text:?}");
+    }
+}
+
+#[test]
+fn the_legend_names_only_what_the_chart_draws() {
+    // Without a goal: a target line, no new-army line and no deadline.
+    let no_goal = GROWING.replace("[goal]\nnew_army = 20000\n", "");
+    let svg = String::from_utf8(fan(&no_goal, Format::Svg)).expect("UTF-8");
+    assert!(svg.contains("\ntarget\n") && !svg.contains("new army") && !svg.contains("\ndeadline\n"));
+    // A backtest draws only the observed series: no target, no deadline.
+    let dir = temp_dir("backtest-legend");
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/ua-gs-russian-personnel-losses.csv");
+    let args =
+        ["backtest", file.to_str().expect("path"), "--train-to", "2023-09-02", "--horizon", "30", "--runs", "50"];
+    let o = simulate(&[&args[..], &["--format", "svg", "--quiet"]].concat(), &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let svg =
+        std::fs::read_to_string(dir.join("out/ua-gs-russian-personnel-losses.backtest/backtest.svg")).expect("svg");
+    assert!(svg.contains("\nmedian\n") && !svg.contains("\ntarget") && !svg.contains("\ndeadline\n"));
 }
 
 #[test]
