@@ -338,8 +338,9 @@ impl Pipeline {
 /// running product: a multiplication a day and a division per ratio, where logarithms
 /// would cost a `ln` a day and an `exp` per ratio. Whenever S falls below 2⁻⁵⁰⁰ it is
 /// multiplied by 2⁵⁰⁰ (exact, a power of two) and its epoch counts up, so it never
-/// underflows; a ratio spanning one epoch is scaled back by 2⁻⁵⁰⁰, and one spanning more
-/// is below 2⁻⁴⁰⁰, which rounds any cohort to nobody.
+/// underflows (every stored value lies in [2⁻⁵⁰⁰, 1]); a ratio spanning one epoch is
+/// scaled back by 2⁻⁵⁰⁰, and one spanning more is at most 2⁻⁵⁰⁰, which rounds any cohort
+/// to nobody.
 struct Survival {
     /// S after each day, scaled by 2^(500·epoch).
     product: Vec<f64>,
@@ -633,7 +634,7 @@ mod tests {
         for t in 0..days {
             survival.record(t, share(t));
         }
-        assert!(survival.product.iter().all(|p| (f64::MIN_POSITIVE..=1.0).contains(p)));
+        assert!(survival.product.iter().all(|p| (1.0 / Survival::RESCALE..=1.0).contains(p)));
         assert!(survival.epoch[days - 1] >= 2, "the wipe-outs must have rescaled S");
         let by_logs = |t: usize, after: Option<usize>| {
             let from = after.map_or(0, |a| a + 1);
