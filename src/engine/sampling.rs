@@ -112,7 +112,7 @@ impl CornishFisher {
     }
 
     /// A draw, at most `max`.
-    #[inline]
+    #[inline(always)]
     pub fn sample(&self, rng: &mut StreamRng, max: u64) -> u64 {
         let z: f64 = rand_distr::StandardNormal.sample(rng);
         let y = self.value(z.clamp(-8.0, 8.0)) + 0.5;
