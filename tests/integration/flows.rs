@@ -209,6 +209,57 @@ fn combat_casualties_never_exceed_deployed() {
 }
 
 #[test]
+fn casualties_split_into_independent_poisson_counts_by_their_shares() {
+    // Poisson(1,000) casualties a day split 35/60/5, 40% of the wounded returning (after the
+    // horizon): a Poisson total split by binomials makes killed, missing and the returning
+    // wounded independent Poisson counts of 350, 50 and 240 a day. Over 30 runs × 200 days
+    // = 6,000 days: the mean of killed has SE √(350/6,000) = 0.24 (±1.2 is 5 SE); its
+    // variance has SE √(2·350²/6,000) = 6.4 (±32; a fixed total split by binomials would
+    // give 228); the correlation of killed and missing has SE 1/√6,000 = 0.013 (±0.06; a
+    // fixed total would give −0.13); the returning share of the wounded has SE ~0.0003.
+    let sc = scenario(&format!(
+        "{HEAD}days = 200\nruns = 30\n[force]\ninitial = 10000000\n[attrition]\ndaily = 1000\nkilled = 0.35\nwounded = 0.60\nmissing = 0.05\nreturn_to_duty = 0.4\nrecovery_days = 400\n"
+    ));
+    let (mut killed, mut missing, mut wounded, mut returning) = (Vec::new(), Vec::new(), 0u64, 0u64);
+    for run in 0..30 {
+        let mut before = engine::Ledger::default();
+        engine::simulate_run(&sc, run, |_, l| {
+            killed.push((l.killed - before.killed) as f64);
+            missing.push((l.missing - before.missing) as f64);
+            wounded += l.wounded - before.wounded;
+            returning += l.recovering - before.recovering;
+            before = *l;
+        });
+    }
+    let mean = |x: &[f64]| x.iter().sum::<f64>() / x.len() as f64;
+    let (mk, mm) = (mean(&killed), mean(&missing));
+    let var = |x: &[f64], m: f64| x.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (x.len() - 1) as f64;
+    let cov = killed.iter().zip(&missing).map(|(k, m)| (k - mk) * (m - mm)).sum::<f64>() / (killed.len() - 1) as f64;
+    assert_near(mk, 350.0, 1.2, "killed a day");
+    assert_near(var(&killed, mk), 350.0, 32.0, "variance of killed a day");
+    assert_near(mm, 50.0, 0.5, "missing a day (SE 0.09)");
+    assert_near(cov / (var(&killed, mk) * var(&missing, mm)).sqrt(), 0.0, 0.06, "correlation of killed and missing");
+    assert_near(returning as f64 / wounded as f64, 0.4, 0.002, "returning share of the wounded");
+}
+
+#[test]
+fn when_casualties_would_exceed_deployed_all_are_split_by_their_shares() {
+    // A rate far above the force: on day 0 all 100,000 are casualties, split 35/60/5 by
+    // binomials (SE of the killed share over 50 runs √(0.35·0.65/5·10⁶) = 0.0002; ±0.002).
+    let sc = scenario(&format!(
+        "{HEAD}days = 1\nruns = 50\n[force]\ninitial = 100000\n[attrition]\ndaily = 100000000\nkilled = 0.35\nwounded = 0.60\nmissing = 0.05\n"
+    ));
+    let (mut killed, mut missing) = (0, 0);
+    for run in 0..50 {
+        let end = engine::simulate_run(&sc, run, |_, _| {}).end;
+        assert_eq!(end.casualties(), 100_000);
+        (killed, missing) = (killed + end.killed, missing + end.missing);
+    }
+    assert_near(killed as f64 / 5e6, 0.35, 0.002, "killed share");
+    assert_near(missing as f64 / 5e6, 0.05, 0.001, "missing share (SE 0.0001)");
+}
+
+#[test]
 fn training_delays_spread_cohorts_over_days() {
     // A wave of exactly 100,000 with training uniform on [10, 20] days: arrivals are spread
     // over days 10..=20 (1/20 on the end days, 1/10 between), identically in every run.
