@@ -149,9 +149,9 @@ impl DelayLine {
                 let hi = hi.min(last_in);
                 // intake[s] pairs with F(t − s), which sits at reversed[last − 1 − (t − s)].
                 let offset = self.last - 1 - (t - lo);
-                // Widened to whole chunks of LANES: the extra terms pair a later day's
-                // intake (none yet, or past `last_in`) or a padding zero with a padding
-                // zero or a share, and add exactly 0.
+                // Widened to whole chunks of LANES: each extra term is either a day with
+                // no intake (after `last_in`, or still to come) times a share, or an intake
+                // times a padding zero, and adds exactly 0.
                 let len = (hi - lo + 1).next_multiple_of(LANES);
                 dot(&self.intake[lo..lo + len], &self.reversed[offset..offset + len])
             }
