@@ -466,9 +466,13 @@ mod tests {
         {
             let mut rng = named_stream(16, i as u64, "negative binomial");
             let count = DailyCount::new(Some(k));
-            let draws: Vec<u64> = (0..200_000).map(|_| count.sample(&mut rng, mean)).collect();
-            let (stat, df) = chi_square(&draws, |x| negative_binomial_pmf(mean, k, x));
-            assert!(stat < chi_square_bound(df), "NB(mean {mean}, k {k}): χ² = {stat:.1} on {df} df");
+            let what = format!("NB(mean {mean}, k {k})");
+            assert_draws_follow(
+                &what,
+                || count.sample(&mut rng, mean),
+                |x| negative_binomial_pmf(mean, k, x),
+                u64::MAX,
+            );
         }
         assert_eq!(StandardGamma::new(0.0), None);
         assert_eq!(StandardGamma::new(f64::NAN), None);
@@ -558,6 +562,15 @@ mod tests {
         d * (1.0 - c + 4.753 * c.sqrt()).powi(3)
     }
 
+    /// Asserts that 200,000 draws of `sample` are at most `max` and pass the χ² test
+    /// against the probabilities `pmf`.
+    fn assert_draws_follow(what: &str, mut sample: impl FnMut() -> u64, pmf: impl Fn(u64) -> f64, max: u64) {
+        let draws: Vec<u64> = (0..200_000).map(|_| sample()).collect();
+        assert!(draws.iter().all(|&d| d <= max), "{what}: a draw above {max}");
+        let (stat, df) = chi_square(&draws, pmf);
+        assert!(stat < chi_square_bound(df), "{what}: χ² = {stat:.1} on {df} df");
+    }
+
     fn binomial_pmf(n: u64, p: f64, k: u64) -> f64 {
         if k > n {
             return 0.0;
@@ -593,10 +606,8 @@ mod tests {
         ];
         for (i, (n, p)) in cases.into_iter().enumerate() {
             let mut rng = named_stream(11, i as u64, "binomial");
-            let draws: Vec<u64> = (0..200_000).map(|_| binomial_exact(&mut rng, n, p)).collect();
-            assert!(draws.iter().all(|&d| d <= n));
-            let (stat, df) = chi_square(&draws, |k| binomial_pmf(n, p, k));
-            assert!(stat < chi_square_bound(df), "Binomial({n}, {p}): χ² = {stat:.1} on {df} df");
+            let what = format!("Binomial({n}, {p})");
+            assert_draws_follow(&what, || binomial_exact(&mut rng, n, p), |k| binomial_pmf(n, p, k), n);
         }
     }
 
@@ -605,12 +616,9 @@ mod tests {
         // The exact sampler at every mean, and `poisson` (approximating from 20) as well.
         for (i, lambda) in [0.5, 3.0, 9.99, 10.0, 19.9, 20.0, 35.0, 600.0, 1e5].into_iter().enumerate() {
             let mut rng = named_stream(12, i as u64, "poisson");
-            let draws: Vec<u64> = (0..200_000).map(|_| poisson_exact(&mut rng, lambda)).collect();
-            let (stat, df) = chi_square(&draws, |k| poisson_pmf(lambda, k));
-            assert!(stat < chi_square_bound(df), "exact Poisson({lambda}): χ² = {stat:.1} on {df} df");
-            let draws: Vec<u64> = (0..200_000).map(|_| poisson(&mut rng, lambda)).collect();
-            let (stat, df) = chi_square(&draws, |k| poisson_pmf(lambda, k));
-            assert!(stat < chi_square_bound(df), "Poisson({lambda}): χ² = {stat:.1} on {df} df");
+            let pmf = |k| poisson_pmf(lambda, k);
+            assert_draws_follow(&format!("exact Poisson({lambda})"), || poisson_exact(&mut rng, lambda), pmf, u64::MAX);
+            assert_draws_follow(&format!("Poisson({lambda})"), || poisson(&mut rng, lambda), pmf, u64::MAX);
         }
     }
 
@@ -732,10 +740,8 @@ mod tests {
         let cases = APPROXIMATED_BINOMIALS.into_iter().chain([(1_000_000_000, 0.3)]);
         for (i, (n, p)) in cases.enumerate() {
             let mut rng = named_stream(15, i as u64, "binomial");
-            let draws: Vec<u64> = (0..200_000).map(|_| binomial(&mut rng, n, p)).collect();
-            assert!(draws.iter().all(|&d| d <= n));
-            let (stat, df) = chi_square(&draws, |k| binomial_pmf(n, p, k));
-            assert!(stat < chi_square_bound(df), "Binomial({n}, {p}): χ² = {stat:.1} on {df} df");
+            let what = format!("Binomial({n}, {p})");
+            assert_draws_follow(&what, || binomial(&mut rng, n, p), |k| binomial_pmf(n, p, k), n);
         }
     }
 
