@@ -139,9 +139,10 @@ impl Drawable for FanChart<'_> {
         if let Some(last) = list.last_mut() {
             last.dates = true;
         }
+        let drawn = |series: usize| list.iter().any(|p| p.series == series && p.reference.is_some());
         let marks = Marks {
-            target: !self.observed_only,
-            new_army: list.iter().any(|p| p.series == FORMATION && p.reference.is_some()),
+            target: drawn(DEPLOYED),
+            new_army: drawn(FORMATION),
             deadline: list.iter().any(|p| p.deadline.is_some()),
         };
         draw_legend(&header, 40 * k, 92 * k, k, marks)?;
