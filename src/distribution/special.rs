@@ -82,13 +82,19 @@ pub fn standard_normal_quantile(p: f64) -> f64 {
 /// I_x(a, b) = 1 − I_{1−x}(b, a) where it converges faster (Press et al., *Numerical
 /// Recipes*, 3rd ed., §6.4).
 pub fn regularized_incomplete_beta(x: f64, a: f64, b: f64) -> f64 {
+    incomplete_beta_normalised(x, a, b, ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b))
+}
+
+/// I_x(a, b) given ln(1/B(a, b)) = ln Γ(a + b) − ln Γ(a) − ln Γ(b), so that
+/// [`beta_quantile`] computes it once rather than on every step.
+fn incomplete_beta_normalised(x: f64, a: f64, b: f64, ln_norm: f64) -> f64 {
     if x <= 0.0 {
         return 0.0;
     }
     if x >= 1.0 {
         return 1.0;
     }
-    let ln_front = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln();
+    let ln_front = ln_norm + a * x.ln() + b * (1.0 - x).ln();
     let front = ln_front.exp();
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_continued_fraction(x, a, b) / a
@@ -114,7 +120,7 @@ pub fn beta_quantile(p: f64, a: f64, b: f64) -> f64 {
     let (mut lo, mut hi) = (0.0f64, 1.0f64);
     let mut x = a / (a + b);
     for _ in 0..200 {
-        let f = regularized_incomplete_beta(x, a, b) - p;
+        let f = incomplete_beta_normalised(x, a, b, ln_norm) - p;
         if f == 0.0 {
             return x;
         }
