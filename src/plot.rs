@@ -229,6 +229,14 @@ fn reference_line<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
     Ok(())
 }
 
+/// Pixels for `text` at `size` beside a plot (y-axis labels, or a reference line's label
+/// with its 12-pixel gap), and never less than `default`: a scenario counting in the
+/// billions widens the margin rather than run its labels off the chart.
+fn room_for<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str, size: i32, default: i32, k: i32) -> i32 {
+    let width = area.estimate_text_size(text, &text_style(size, &TEXT)).map_or(0, |(w, _)| w as i32);
+    default.max(width + 24 * k)
+}
+
 fn text_style(size: i32, color: &RGBColor) -> TextStyle<'static> {
     (FONT, f64::from(size)).into_font().color(color)
 }

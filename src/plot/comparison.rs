@@ -11,8 +11,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::fan::nice_ceiling;
 use super::ticks::{TickedAxis, date_ticks};
 use super::{
-    Drawable, Format, PALETTE, PlotError, TEXT, house_style, page, plot_error, reference_line, render, shorten,
-    text_style,
+    Drawable, Format, PALETTE, PlotError, TEXT, house_style, page, plot_error, reference_line, render, room_for,
+    shorten, text_style,
 };
 use crate::engine::SERIES;
 use crate::output::{probability, thousands};
@@ -120,9 +120,9 @@ fn draw_bands<DB: DrawingBackend>(
         .margin_top(56 * k)
         .margin_bottom(6 * k)
         .margin_left(16 * k)
-        .margin_right(150 * k)
+        .margin_right(common_goal.map_or(150 * k, |size| room_for(area, &goal_label(size), 17 * k, 150 * k, k)))
         .x_label_area_size(44 * k)
-        .y_label_area_size(120 * k)
+        .y_label_area_size(room_for(area, &thousands(y_max), 17 * k, 120 * k, k))
         .build_cartesian_2d(TickedAxis::new(0.0, last_day, ticks.iter().map(|t| t.day).collect()), 0f64..y_max)
         .map_err(plot_error)?;
     let label_of = |x: &f64| ticks.iter().find(|t| (t.day - x).abs() < 0.5).map_or(String::new(), |t| t.label.clone());
@@ -145,9 +145,14 @@ fn draw_bands<DB: DrawingBackend>(
         chart.draw_series(LineSeries::new(median, color(i).stroke_width(width(3)))).map_err(plot_error)?;
     }
     if let Some(size) = common_goal {
-        reference_line(&mut chart, area, (0.0, last_day), size, format!("new army {}", thousands(size)), k)?;
+        reference_line(&mut chart, area, (0.0, last_day), size, goal_label(size), k)?;
     }
     Ok(())
+}
+
+/// The label of the new-army line.
+fn goal_label(size: f64) -> String {
+    format!("new army {}", thousands(size))
 }
 
 /// The new-army probability per scenario: a bar with its 95% Wilson interval.

@@ -8,7 +8,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::ticks::{Tick, TickedAxis, date_ticks};
 use super::{
     Drawable, Format, MUTED, PALETTE, PlotError, TEXT, house_style, page, plot_error, provenance, reference_line,
-    render, text_style,
+    render, room_for, text_style,
 };
 use crate::engine::SERIES;
 use crate::output::{probability, thousands};
@@ -146,9 +146,15 @@ impl Drawable for FanChart<'_> {
             deadline: list.iter().any(|p| p.deadline.is_some()),
         };
         draw_legend(&header, 40 * k, 92 * k, k, marks)?;
+        let bands = super::widen_single_day(self.bands);
+        // One left and one right margin for every panel, so their date axes line up.
+        let left = list.iter().map(|p| room_for(&header, &thousands(y_max(&bands, p)), 17 * k, 120 * k, k));
+        let right =
+            list.iter().map(|p| p.reference.as_ref().map_or(0, |(_, label)| room_for(&header, label, 17 * k, 0, k)));
+        let margins = (left.max().unwrap_or(120 * k), right.fold(200 * k, i32::max));
         let areas = panels.split_evenly((list.len(), 1));
         for (area, panel) in areas.iter().zip(&list) {
-            draw_panel(area, self.bands, &ticks, panel, k)?;
+            draw_panel(area, &bands, &ticks, panel, margins, k)?;
         }
         Ok(())
     }
@@ -227,21 +233,27 @@ pub(super) fn nice_ceiling(x: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
+/// The top of a panel's y axis: a round number above its bands, observations and line.
+fn y_max(bands: &[[Band; SERIES.len()]], panel: &Panel<'_>) -> f64 {
+    let observed_max = panel.observed.map_or(0.0, |o| o.iter().flatten().fold(0.0, |a: f64, &b| a.max(b)));
+    let highest = bands.iter().map(|b| b[panel.series].p95).fold(observed_max, f64::max);
+    // Counts: at least 0 to 10, so an all-zero panel still has whole-number ticks.
+    nice_ceiling((highest.max(panel.reference.as_ref().map_or(0.0, |r| r.0)) * 1.06).max(10.0))
+}
+
+/// Draws one panel over `bands` (already widened to two days if there was one), with
+/// `(left, right)` margins for the y labels and the reference label.
 fn draw_panel<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     bands: &[[Band; SERIES.len()]],
     ticks: &[Tick],
     panel: &Panel<'_>,
+    (left, right): (i32, i32),
     k: i32,
 ) -> Result<(), PlotError> {
     let series = panel.series;
-    let widened = super::widen_single_day(bands);
-    let bands = &widened[..];
     let last_day = (bands.len() - 1) as f64;
-    let observed_max = panel.observed.map_or(0.0, |o| o.iter().flatten().fold(0.0, |a: f64, &b| a.max(b)));
-    let highest = bands.iter().map(|b| b[series].p95).fold(observed_max, f64::max);
-    // Counts: at least 0 to 10, so an all-zero panel still has whole-number ticks.
-    let y_max = nice_ceiling((highest.max(panel.reference.as_ref().map_or(0.0, |r| r.0)) * 1.06).max(10.0));
+    let y_max = y_max(bands, panel);
     let width = |w: i32| (w * k) as u32;
 
     area.draw(&Text::new(panel.caption.clone(), (16 * k, 12 * k), text_style(22 * k, &TEXT))).map_err(plot_error)?;
@@ -250,9 +262,9 @@ fn draw_panel<DB: DrawingBackend>(
         .margin_top(62 * k)
         .margin_bottom(6 * k)
         .margin_left(16 * k)
-        .margin_right(200 * k)
+        .margin_right(right)
         .x_label_area_size(if panel.dates { 44 * k } else { 4 * k })
-        .y_label_area_size(120 * k)
+        .y_label_area_size(left)
         .build_cartesian_2d(TickedAxis::new(0.0, last_day, tick_days), 0f64..y_max)
         .map_err(plot_error)?;
     let label_of = |x: &f64| -> String {

@@ -128,9 +128,92 @@ fn edge_cases_draw() {
     assert!(svg.contains("(no [goal] set)") && !svg.contains("P(≥"));
 }
 
+/// Every text element of an SVG chart: (x, anchor, font size, text).
+fn svg_texts(svg: &str) -> Vec<(f64, String, f64, String)> {
+    let attribute = |tag: &str, name: &str| -> String {
+        let start = tag.find(&format!(" {name}=\"")).expect("attribute") + name.len() + 3;
+        tag[start..].split('"').next().expect("closing quote").to_string()
+    };
+    svg.split("<text ")
+        .skip(1)
+        .map(|element| {
+            let (attributes, rest) = element.split_once('>').expect("a text tag");
+            let tag = &format!(" {attributes}");
+            let text = rest.split("</text>").next().expect("a text element").trim().to_string();
+            let number = |name: &str| attribute(tag, name).parse::<f64>().expect("a number");
+            (number("x"), attribute(tag, "text-anchor"), number("font-size"), text)
+        })
+        .collect()
+}
+
+/// Every text of an SVG chart with its left and right ends in pixels, measured with the
+/// embedded font as a browser lays it out (advances in em units times the font size).
+fn text_extents(svg: &str) -> Vec<(String, f64, f64)> {
+    use ab_glyph::{Font, FontRef};
+    let font = FontRef::try_from_slice(include_bytes!("../../assets/DejaVuSans.ttf")).expect("the embedded font");
+    let em = f64::from(font.units_per_em().expect("a scalable font"));
+    let width = |text: &str, size: f64| -> f64 {
+        text.chars().map(|c| f64::from(font.h_advance_unscaled(font.glyph_id(c))) / em * size).sum()
+    };
+    svg_texts(svg)
+        .into_iter()
+        .map(|(x, anchor, size, text)| {
+            let w = width(&text, size);
+            let (left, right) = match anchor.as_str() {
+                "start" => (x, x + w),
+                "end" => (x - w, x),
+                _ => (x - w / 2.0, x + w / 2.0),
+            };
+            (text, left, right)
+        })
+        .collect()
+}
+
+/// Asserts that every text of an SVG chart lies inside it.
+fn assert_texts_inside(svg: &str) {
+    for (text, left, right) in text_extents(svg) {
+        assert!(left >= 0.0 && right <= f64::from(WIDTH), "{text:?} spans {left:.0}..{right:.0} px");
+    }
+}
+
+/// A target and a new army of 10¹² people: y labels and the labels of the dashed lines of
+/// 17 characters, which ran off both sides of the chart when its margins were fixed.
+const HUGE: &str = "[simulation]\nstart = 2024-01-01\ndays = 60\nruns = 20\n[force]\ninitial = 1000000000000\n[goal]\nnew_army = 1000000000000\n";
+
 #[test]
-fn comparison_chart_and_csv() {
-    let texts = [GROWING.to_string(), format!("name = \"Slow\"\n{}", GROWING.replace("daily = 400", "daily = 150"))];
+fn labels_of_huge_numbers_stay_inside_the_chart_and_panels_stay_aligned() {
+    let svg = String::from_utf8(fan(HUGE, Format::Svg)).expect("UTF-8");
+    let texts = svg_texts(&svg);
+    assert!(
+        texts.iter().any(|t| t.3 == "new army 1,000,000,000,000") && texts.iter().any(|t| t.3 == "1,000,000,000,000")
+    );
+    assert_texts_inside(&svg);
+    // Both panels' y labels end at the same x, so the panels' date axes line up.
+    let label_x: Vec<f64> = texts
+        .iter()
+        .filter(|t| t.1 == "end" && t.3.chars().all(|c| c.is_ascii_digit() || c == ','))
+        .map(|t| t.0)
+        .collect();
+    assert!(label_x.len() >= 4 && label_x.iter().all(|&x| x == label_x[0]), "y labels at {label_x:?}");
+    let svg = comparison(&[HUGE.to_string(), format!("name = \"Twice\"\n{HUGE}")], |entries| {
+        String::from_utf8(plot::comparison_chart(entries, Format::Svg).expect("draws")).expect("UTF-8")
+    });
+    assert_texts_inside(&svg);
+    // The new-army label ends before the probability panel begins.
+    let extents = text_extents(&svg);
+    let end_of = |prefix: &str| extents.iter().find(|t| t.0.starts_with(prefix)).map(|t| (t.1, t.2));
+    let (Some((_, label_end)), Some((panel_start, _))) = (end_of("new army 1,000,000,000,000"), end_of("P(formation"))
+    else {
+        panic!("the comparison lacks its new-army label or its probability panel")
+    };
+    assert!(
+        label_end < panel_start,
+        "the new-army label ends at {label_end:.0} px, the next panel starts at {panel_start:.0}"
+    );
+}
+
+/// Simulates each scenario text and hands their comparison entries to `f`.
+fn comparison<R>(texts: &[String], f: impl FnOnce(&[ComparisonEntry<'_>]) -> R) -> R {
     let scenarios: Vec<_> = texts.iter().map(|t| scenario(t)).collect();
     let results: Vec<_> = scenarios.iter().map(|s| engine::simulate(s, None)).collect();
     let summaries: Vec<_> = scenarios.iter().zip(&results).map(|(s, r)| Summary::new(s, r)).collect();
@@ -147,10 +230,18 @@ fn comparison_chart_and_csv() {
             reached: r.outcomes.iter().map(|o| o.day_reached.is_some()).collect(),
         })
         .collect();
-    let (w, h, rgb) = decode(&plot::comparison_chart(&entries, Format::Png).expect("draws"));
+    f(&entries)
+}
+
+#[test]
+fn comparison_chart_and_csv() {
+    let texts = [GROWING.to_string(), format!("name = \"Slow\"\n{}", GROWING.replace("daily = 400", "daily = 150"))];
+    let (png, csv) = comparison(&texts, |entries| {
+        (plot::comparison_chart(entries, Format::Png).expect("draws"), plot::comparison_csv(entries))
+    });
+    let (w, h, rgb) = decode(&png);
     assert_eq!((w, h), (WIDTH, HEIGHT));
     assert!(has_color(&rgb, PALETTE[0]) && has_color(&rgb, PALETTE[1]), "each scenario has its colour");
-    let csv = plot::comparison_csv(&entries);
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(lines.len(), 3);
     assert!(lines[0].starts_with("scenario,file,scenario_sha256,runs,seed"));
