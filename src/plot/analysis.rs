@@ -78,7 +78,9 @@ impl Drawable for Tornado<'_> {
             lo = lo.min(r.at_p10).min(r.at_p90);
             hi = hi.max(r.at_p10).max(r.at_p90);
         }
-        let pad = ((hi - lo) * 0.08).max(if s.outcome == Outcome::NewArmy { 0.02 } else { 1.0 });
+        // Counts span at least 5 people (or days), so that even when no input moves the
+        // outcome the axis has whole-number ticks, not 0.2 steps printed as "0 0 0 1 1 1".
+        let pad = ((hi - lo) * 0.08).max(if s.outcome == Outcome::NewArmy { 0.02 } else { 5.0 });
         let (x_lo, x_hi) = if s.outcome == Outcome::NewArmy {
             ((lo - pad).max(0.0), (hi + pad).min(1.0))
         } else {

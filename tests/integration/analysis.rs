@@ -5,6 +5,7 @@
 use muster::analysis::{self, Outcome, pearson, ranks};
 use muster::engine;
 use muster::inputs::Design;
+use muster::plot;
 use muster::scenario::{Overrides, Scenario};
 use muster::stats::{Summary, daily_bands, paired_difference};
 
@@ -186,6 +187,25 @@ fn the_tornado_of_one_uncertain_input_shows_only_that_input() {
     assert_near(only.p10, 440.0, 1e-9, "P10");
     assert_near(only.p90, 760.0, 1e-9, "P90");
     assert_near(only.swing(), -32_000.0, 400.0, "swing");
+}
+
+#[test]
+fn a_tornado_where_no_input_moves_the_outcome_has_distinct_axis_labels() {
+    // Strength never exceeds the target, so formation ends at 0 whatever the rate.
+    let sc = scenario(UNIFORM_RATE);
+    let s = analysis::sensitivity(&sc, Outcome::FormationEnd, 20, None).expect("analysis");
+    assert!(s.inputs.iter().all(|i| i.at_p10 == 0.0 && i.at_p90 == 0.0) && s.baseline == 0.0);
+    let chart = plot::Tornado { sensitivity: &s, name: "flat", footer: String::new() };
+    let svg = String::from_utf8(plot::tornado_chart(&chart, plot::Format::Svg).expect("draws")).expect("UTF-8");
+    // The x-axis labels: centred texts of digits only.
+    let labels: Vec<&str> = svg
+        .split("text-anchor=\"middle\"")
+        .skip(1)
+        .filter_map(|t| t.split_once('>').and_then(|(_, rest)| rest.split("</text>").next()).map(str::trim))
+        .filter(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit() || c == ','))
+        .collect();
+    let distinct: std::collections::BTreeSet<&&str> = labels.iter().collect();
+    assert!(labels.len() >= 3 && distinct.len() == labels.len(), "x labels {labels:?}");
 }
 
 #[test]
