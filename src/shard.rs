@@ -127,7 +127,11 @@ pub struct Partial {
 /// A missing or damaged file, named.
 pub fn read(dir: &Path) -> Result<Partial, String> {
     let shown = dir.display();
-    let json = std::fs::read_to_string(dir.join("partial.json")).map_err(|e| format!("{shown}/partial.json: {e}"))?;
+    let json = std::fs::read_to_string(dir.join("partial.json")).map_err(|e| {
+        format!(
+            "cannot read {shown}/partial.json ({e}): each DIR must be a folder written by `simulate FILE --shard K/N`"
+        )
+    })?;
     let info: PartialInfo = serde_json::from_str(&json).map_err(|e| format!("{shown}/partial.json: {e}"))?;
     let bin = std::fs::read(dir.join("runs.bin")).map_err(|e| format!("{shown}/runs.bin: {e}"))?;
     let damaged = || format!("{shown}/runs.bin is damaged or incomplete");

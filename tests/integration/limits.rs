@@ -223,6 +223,11 @@ fn four_shards_merge_into_exactly_the_unsharded_outputs() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("given twice"), "{}", String::from_utf8_lossy(&o.stderr));
+    // A folder that is no shard says what a shard is.
+    let o = simulate(&["merge", "shards"], &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot read shards/partial.json") && err.contains("--shard K/N"), "{err}");
     // A shard whose runs.bin was cut short, or had a bin count changed, is named, not merged.
     let bin = dir.join("shards/b.shard-2-of-4/runs.bin");
     let bytes = std::fs::read(&bin).expect("runs.bin");
