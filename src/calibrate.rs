@@ -216,12 +216,12 @@ pub fn estimate(from: Date, to: Date, y: &[f64]) -> Calibration {
         .filter_map(|h| {
             let gamma = y[..n - h].iter().zip(&y[h..]).map(|(a, b)| (a - m) * (b - m)).sum::<f64>() / n as f64;
             let ratio = 1.0 + gamma / (m * m);
-            (ratio > 0.0).then(|| (h, ratio.ln()))
+            (ratio > 0.0).then(|| (h, libm::log(ratio)))
         })
         .collect();
     // Least squares of s·φ^h on g(h): for a given φ the best s is Σ g φ^h / Σ φ^2h.
     let fit = |tau: f64| {
-        let phi = (-1.0 / tau).exp();
+        let phi = libm::exp(-1.0 / tau);
         let (num, den) = g.iter().fold((0.0, 0.0), |(a, b), &(h, gh)| {
             let p = phi.powi(h as i32);
             (a + gh * p, b + p * p)
@@ -230,25 +230,25 @@ pub fn estimate(from: Date, to: Date, y: &[f64]) -> Calibration {
         let sse: f64 = g.iter().map(|&(h, gh)| (gh - s * phi.powi(h as i32)).powi(2)).sum();
         (sse, s)
     };
-    let (lo, hi) = ((MIN_LAG as f64).ln(), (5.0 * n as f64).ln());
-    let grid: Vec<f64> = (0..=400).map(|i| (lo + (hi - lo) * f64::from(i) / 400.0).exp()).collect();
+    let (lo, hi) = (libm::log(MIN_LAG as f64), libm::log(5.0 * n as f64));
+    let grid: Vec<f64> = (0..=400).map(|i| libm::exp(lo + (hi - lo) * f64::from(i) / 400.0)).collect();
     let best = (0..grid.len()).min_by(|&a, &b| fit(grid[a]).0.total_cmp(&fit(grid[b]).0)).unwrap_or(0);
     // Golden-section refinement between the neighbouring grid points, in log τ.
-    let (mut a, mut b) = (grid[best.saturating_sub(1)].ln(), grid[(best + 1).min(grid.len() - 1)].ln());
+    let (mut a, mut b) = (libm::log(grid[best.saturating_sub(1)]), libm::log(grid[(best + 1).min(grid.len() - 1)]));
     let golden = (5f64.sqrt() - 1.0) / 2.0;
     for _ in 0..60 {
         let (c, d) = (b - golden * (b - a), a + golden * (b - a));
-        if fit(c.exp()).0 < fit(d.exp()).0 {
+        if fit(libm::exp(c)).0 < fit(libm::exp(d)).0 {
             b = d;
         } else {
             a = c;
         }
     }
-    let tau = ((a + b) / 2.0).exp();
+    let tau = libm::exp((a + b) / 2.0);
     let s = fit(tau).1;
     let drift = (s > 0.0).then(|| DriftEstimate { sd: s.sqrt(), days: tau });
-    let noise = variance - m - m * m * (s.exp() - 1.0);
-    let dispersion = (noise > 0.0).then(|| m * m * s.exp() / noise);
+    let noise = variance - m - m * m * (libm::exp(s) - 1.0);
+    let dispersion = (noise > 0.0).then(|| m * m * libm::exp(s) / noise);
     Calibration { from, to, days: n, daily: m, dispersion, drift, lags: (MIN_LAG, max_lag) }
 }
 
@@ -257,7 +257,7 @@ fn significant(x: f64, digits: i32) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
-    let scale = 10f64.powi(digits - 1 - x.abs().log10().floor() as i32);
+    let scale = 10f64.powi(digits - 1 - libm::log10(x.abs()).floor() as i32);
     (x * scale).round() / scale
 }
 

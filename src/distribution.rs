@@ -283,8 +283,8 @@ impl Uncertain {
                     return mean;
                 }
                 let (_, hi) = self.bounds();
-                let p_hi = if hi.is_finite() { standard_normal_cdf((hi.ln() - mu) / sigma) } else { 1.0 };
-                (mu + sigma * standard_normal_quantile(u * p_hi)).exp()
+                let p_hi = if hi.is_finite() { standard_normal_cdf((libm::log(hi) - mu) / sigma) } else { 1.0 };
+                libm::exp(mu + sigma * standard_normal_quantile(u * p_hi))
             }
             Form::Beta { alpha, beta } => beta_quantile(u, alpha, beta),
         };
@@ -369,7 +369,7 @@ impl Uncertain {
                 if sigma == 0.0 {
                     return if x >= mean { 1.0 } else { 0.0 };
                 }
-                let raw = |y: f64| standard_normal_cdf((y.ln() - mu) / sigma);
+                let raw = |y: f64| standard_normal_cdf((libm::log(y) - mu) / sigma);
                 match self.domain {
                     Domain::Fraction => {
                         let hi = raw(1.0);
@@ -399,8 +399,8 @@ impl Uncertain {
 
 /// (μ, σ) of the underlying normal for a lognormal with the given mean and sd.
 fn lognormal_parameters(mean: f64, sd: f64) -> (f64, f64) {
-    let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
-    (mean.ln() - sigma2 / 2.0, sigma2.sqrt())
+    let sigma2 = libm::log(1.0 + (sd / mean).powi(2));
+    (libm::log(mean) - sigma2 / 2.0, sigma2.sqrt())
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! run's slot; no floating-point sum is ever reduced across threads.
 
 pub mod sampling;
+mod ziggurat;
 
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,6 +21,7 @@ use crate::inputs::Design;
 use crate::scenario::{AttritionRate, InputId, Intake, Scenario};
 use crate::sketch::DailyStats;
 use sampling::{DailyCount, StreamRng, binomial, named_stream, poisson};
+use ziggurat::standard_normal;
 
 /// The series recorded each day, in this order.
 pub const SERIES: [&str; 5] = ["deployed", "formation", "total", "casualties", "recruited"];
@@ -280,21 +282,17 @@ struct DriftState {
 
 impl DriftState {
     fn new(sd: f64, days: f64, mut rng: StreamRng) -> Self {
-        let phi = (-1.0 / days).exp();
+        let phi = libm::exp(-1.0 / days);
         let x = sd * standard_normal(&mut rng);
         Self { sd, phi, innovation: sd * (1.0 - phi * phi).sqrt(), x, rng }
     }
 
     /// Today's multiplier; then one step forward.
     fn next(&mut self) -> f64 {
-        let multiplier = (self.x - self.sd * self.sd / 2.0).exp();
+        let multiplier = libm::exp(self.x - self.sd * self.sd / 2.0);
         self.x = self.phi * self.x + self.innovation * standard_normal(&mut self.rng);
         multiplier
     }
-}
-
-fn standard_normal(rng: &mut StreamRng) -> f64 {
-    rand_distr::Distribution::<f64>::sample(&rand_distr::StandardNormal, rng)
 }
 
 enum IntakeDraw {
@@ -442,7 +440,7 @@ pub fn simulate_run_with(
         .losses
         .iter()
         .enumerate()
-        .map(|(i, l)| (1.0 - (1.0 - value(l.annual_rate)).powf(1.0 / DAYS_PER_YEAR), noise(&format!("loss[{i}]"))))
+        .map(|(i, l)| (1.0 - libm::pow(1.0 - value(l.annual_rate), 1.0 / DAYS_PER_YEAR), noise(&format!("loss[{i}]"))))
         .collect();
     let mut streams: Vec<(IntakeDraw, f64, Pipeline)> = s
         .recruitment
@@ -638,7 +636,7 @@ mod tests {
         assert!(survival.epoch[days - 1] >= 2, "the wipe-outs must have rescaled S");
         let by_logs = |t: usize, after: Option<usize>| {
             let from = after.map_or(0, |a| a + 1);
-            (from..=t).map(|d| share(d).max(1e-30).ln()).sum::<f64>().exp()
+            libm::exp((from..=t).map(|d| libm::log(share(d).max(1e-30))).sum::<f64>())
         };
         for (t, after) in [(0, None), (99, None), (99, Some(0)), (299, Some(112)), (250, Some(150)), (112, Some(111))] {
             let (got, want) = (survival.ratio(t, after), by_logs(t, after));

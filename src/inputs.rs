@@ -128,7 +128,7 @@ impl Copula {
             matrix[i * n + i] = 1.0;
         }
         for &(a, b, rank) in pairs {
-            let r = 2.0 * (std::f64::consts::PI * rank / 6.0).sin();
+            let r = 2.0 * libm::sin(std::f64::consts::PI * rank / 6.0);
             let (i, j) = (at(a), at(b));
             matrix[i * n + j] = r;
             matrix[j * n + i] = r;

@@ -3,8 +3,8 @@
 use rand::Rng;
 use rand::SeedableRng;
 use rand::rngs::Xoshiro256PlusPlus;
-use rand_distr::Distribution;
 
+use super::ziggurat::standard_normal;
 use crate::distribution::special::ln_gamma;
 
 /// The generator of every stream: named, so results do not change when `rand` changes
@@ -114,7 +114,7 @@ impl CornishFisher {
     /// A draw, at most `max`.
     #[inline(always)]
     pub fn sample(&self, rng: &mut StreamRng, max: u64) -> u64 {
-        let z: f64 = rand_distr::StandardNormal.sample(rng);
+        let z = standard_normal(rng);
         let y = self.value(z.clamp(-8.0, 8.0)) + 0.5;
         // ⌊y⌋ by truncation, for y > 0 (a count below ½ rounds to 0). Through i64, which
         // x86-64 converts in one instruction: y < 2⁶³, as every mean is at most 10¹⁵ and
@@ -151,7 +151,7 @@ pub fn poisson(rng: &mut StreamRng, lambda: f64) -> u64 {
 pub fn poisson_exact(rng: &mut StreamRng, lambda: f64) -> u64 {
     if lambda < SEARCH_BELOW {
         let mut u = open_uniform(rng);
-        let mut p = (-lambda).exp();
+        let mut p = libm::exp(-lambda);
         let mut k = 0u64;
         // The loop ends once the mass left is below 2⁻⁵³ of 1; u < 1 always.
         while u > p && p > 0.0 {
@@ -162,7 +162,7 @@ pub fn poisson_exact(rng: &mut StreamRng, lambda: f64) -> u64 {
         return k;
     }
     let sqrt_lambda = lambda.sqrt();
-    let ln_lambda = lambda.ln();
+    let ln_lambda = libm::log(lambda);
     let b = 0.931 + 2.53 * sqrt_lambda;
     let a = -0.059 + 0.02483 * b;
     let inv_alpha = 1.1239 + 1.1328 / (b - 3.4);
@@ -179,7 +179,7 @@ pub fn poisson_exact(rng: &mut StreamRng, lambda: f64) -> u64 {
             continue;
         }
         let log_accept = -lambda + k * ln_lambda - ln_gamma(k + 1.0);
-        if v.ln() + inv_alpha.ln() - (a / (us * us) + b).ln() <= log_accept {
+        if libm::log(v) + libm::log(inv_alpha) - libm::log(a / (us * us) + b) <= log_accept {
             return k as u64;
         }
     }
@@ -251,7 +251,7 @@ impl StandardGamma {
     /// One draw.
     pub fn sample(&self, rng: &mut StreamRng) -> f64 {
         let g = loop {
-            let z: f64 = rand_distr::StandardNormal.sample(rng);
+            let z = standard_normal(rng);
             let cube_root = 1.0 + self.c * z;
             if cube_root <= 0.0 {
                 continue;
@@ -259,12 +259,12 @@ impl StandardGamma {
             let v = cube_root * cube_root * cube_root;
             let u = open_uniform(rng);
             let z2 = z * z;
-            if u < 1.0 - 0.0331 * z2 * z2 || u.ln() < 0.5 * z2 + self.d * (1.0 - v + v.ln()) {
+            if u < 1.0 - 0.0331 * z2 * z2 || libm::log(u) < 0.5 * z2 + self.d * (1.0 - v + libm::log(v)) {
                 break self.d * v;
             }
         };
         match self.boost {
-            Some(inv_k) => g * open_uniform(rng).powf(inv_k),
+            Some(inv_k) => g * libm::pow(open_uniform(rng), inv_k),
             None => g,
         }
     }
@@ -307,7 +307,7 @@ fn binomial_at_most_half(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
     if nf * p < SEARCH_BELOW {
         let s = p / q;
         let a = (nf + 1.0) * s;
-        let mut r = q.powf(nf);
+        let mut r = libm::pow(q, nf);
         let mut u = open_uniform(rng);
         let mut x = 0u64;
         while u > r && x < n {
@@ -372,7 +372,7 @@ fn binomial_at_most_half(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
             continue;
         }
         // Squeeze on log f(k)/f(m), then the exact test with Stirling tails.
-        let v = v.ln();
+        let v = libm::log(v);
         let rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5);
         let t = -km * km / (2.0 * npq);
         if v < t - rho {
@@ -382,9 +382,9 @@ fn binomial_at_most_half(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
             continue;
         }
         let nm = nf - m + 1.0;
-        let h = (m + 0.5) * ((m + 1.0) / (r * nm)).ln() + stirling_tail(m) + stirling_tail(nf - m);
+        let h = (m + 0.5) * libm::log((m + 1.0) / (r * nm)) + stirling_tail(m) + stirling_tail(nf - m);
         let nk = nf - k + 1.0;
-        let bound = h + (nf + 1.0) * (nm / nk).ln() + (k + 0.5) * (nk * r / (k + 1.0)).ln()
+        let bound = h + (nf + 1.0) * libm::log(nm / nk) + (k + 0.5) * libm::log(nk * r / (k + 1.0))
             - stirling_tail(k)
             - stirling_tail(nf - k);
         if v <= bound {
@@ -452,8 +452,11 @@ mod tests {
     fn negative_binomial_pmf(mean: f64, k: f64, x: u64) -> f64 {
         // P(x) = Γ(x + k) / (x! Γ(k)) · (k/(k + mean))^k · (mean/(k + mean))^x
         let x = x as f64;
-        (ln_gamma(x + k) - ln_gamma(x + 1.0) - ln_gamma(k) + k * (k / (k + mean)).ln() + x * (mean / (k + mean)).ln())
-            .exp()
+        libm::exp(
+            ln_gamma(x + k) - ln_gamma(x + 1.0) - ln_gamma(k)
+                + k * libm::log(k / (k + mean))
+                + x * libm::log(mean / (k + mean)),
+        )
     }
 
     #[test]
@@ -576,12 +579,16 @@ mod tests {
             return 0.0;
         }
         let (n, k) = (n as f64, k as f64);
-        (ln_gamma(n + 1.0) - ln_gamma(k + 1.0) - ln_gamma(n - k + 1.0) + k * p.ln() + (n - k) * (1.0 - p).ln()).exp()
+        libm::exp(
+            ln_gamma(n + 1.0) - ln_gamma(k + 1.0) - ln_gamma(n - k + 1.0)
+                + k * libm::log(p)
+                + (n - k) * libm::log(1.0 - p),
+        )
     }
 
     fn poisson_pmf(lambda: f64, k: u64) -> f64 {
         let k = k as f64;
-        (-lambda + k * lambda.ln() - ln_gamma(k + 1.0)).exp()
+        libm::exp(-lambda + k * libm::log(lambda) - ln_gamma(k + 1.0))
     }
 
     #[test]
@@ -717,7 +724,7 @@ mod tests {
         // threshold is 3 × 10⁻⁵, so equal laws pass, while the plain normal (distance 0.015
         // for Poisson(20)) fails, as the second half checks.
         const N: usize = 1_000_000;
-        let critical = (-(0.5e-6f64).ln() / 2.0).sqrt() * (2.0 / N as f64).sqrt();
+        let critical = (-libm::log(0.5e-6f64) / 2.0).sqrt() * (2.0 / N as f64).sqrt();
         let mut rng = named_stream(14, 0, "ks");
         let approximate: Vec<u64> = (0..N).map(|_| poisson(&mut rng, 20.0)).collect();
         let exact: Vec<u64> = (0..N).map(|_| poisson_exact(&mut rng, 20.0)).collect();
@@ -759,8 +766,8 @@ mod tests {
     fn stirling_tails_match_log_gamma() {
         for k in 0..40 {
             let k = f64::from(k);
-            let exact =
-                ln_gamma(k + 1.0) - (k + 0.5) * (k + 1.0).ln() + (k + 1.0) - 0.5 * (2.0 * std::f64::consts::PI).ln();
+            let exact = ln_gamma(k + 1.0) - (k + 0.5) * libm::log(k + 1.0) + (k + 1.0)
+                - 0.5 * libm::log(2.0 * std::f64::consts::PI);
             assert!((stirling_tail(k) - exact).abs() < 1e-10, "fc({k}) = {} vs {exact}", stirling_tail(k));
         }
     }

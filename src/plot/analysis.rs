@@ -23,7 +23,7 @@ pub fn input_value(x: f64) -> String {
     } else if x == 0.0 {
         "0".into()
     } else {
-        let digits = (2 - x.abs().log10().floor() as i32).max(0) as usize;
+        let digits = (2 - libm::log10(x.abs()).floor() as i32).max(0) as usize;
         format!("{x:.digits$}")
     }
 }

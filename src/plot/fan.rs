@@ -225,7 +225,7 @@ pub(super) fn nice_ceiling(x: f64) -> f64 {
     if x <= 0.0 || !x.is_finite() {
         return 1.0;
     }
-    let magnitude = 10f64.powf(x.log10().floor());
+    let magnitude = libm::pow(10f64, libm::log10(x).floor());
     [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
         .iter()
         .map(|m| m * magnitude)

@@ -120,7 +120,7 @@ fn terms_count_only_survivors() {
         "{HEAD}days = 40\nruns = 100\n[force]\ninitial = 0\n[[loss]]\nannual_rate = 0.1\n[[mobilization]]\ndate = 2024-01-01\nsize = 100000\nterm_days = 30\n"
     ));
     let bands = daily_bands(&r);
-    assert_near(bands[29][series("total")].mean, 100_000.0 * 0.9f64.powf(30.0 / 365.0), 60.0, "day 29");
+    assert_near(bands[29][series("total")].mean, 100_000.0 * libm::pow(0.9, 30.0 / 365.0), 60.0, "day 29");
     // The cohort is the whole force, so exactly everyone still serving leaves.
     assert_eq!(bands[30][series("total")].p95, 0.0, "after expiry: {:?}", bands[30][series("total")]);
 }
@@ -286,7 +286,7 @@ fn renewed_cohorts_face_losses_from_their_renewal_on() {
     let (_, r, _) = run(&format!(
         "{HEAD}days = 101\nruns = 400\n[force]\ninitial = 0\n[[loss]]\nannual_rate = 0.9\n[[recruitment]]\npool = 100000\nuptake = 1\nstart = 2024-01-01\nend = 2024-01-01\nterm_days = 50\nrenewal = 0.5\n"
     ));
-    let q = 0.1f64.powf(1.0 / 365.0);
+    let q = libm::pow(0.1, 1.0 / 365.0);
     let bands = daily_bands(&r);
     assert_near(bands[50][series("total")].mean, 100_000.0 * q.powi(51) / 2.0, 40.0, "after the first expiry");
     assert_near(bands[100][series("total")].mean, 100_000.0 * q.powi(101) / 4.0, 30.0, "after the second expiry");
