@@ -148,10 +148,10 @@ impl Drawable for FanChart<'_> {
         draw_legend(&header, 40 * k, 92 * k, k, marks)?;
         let bands = super::widen_single_day(self.bands);
         // One left and one right margin for every panel, so their date axes line up.
-        let left = list.iter().map(|p| room_for(&header, &thousands(y_max(&bands, p)), 17 * k, 120 * k, k));
+        let left = list.iter().map(|p| room_for(&header, &thousands(y_max(&bands, p)), 17 * k, 0, k));
         let right =
             list.iter().map(|p| p.reference.as_ref().map_or(0, |(_, label)| room_for(&header, label, 17 * k, 0, k)));
-        let margins = (left.max().unwrap_or(120 * k), right.fold(200 * k, i32::max));
+        let margins = (left.fold(120 * k, i32::max), right.fold(200 * k, i32::max));
         let areas = panels.split_evenly((list.len(), 1));
         for (area, panel) in areas.iter().zip(&list) {
             draw_panel(area, &bands, &ticks, panel, margins, k)?;
