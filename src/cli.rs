@@ -178,6 +178,21 @@ impl OutputOptions {
     fn progress_bar(&self) -> bool {
         !self.quiet && std::io::stderr().is_terminal()
     }
+
+    /// Writes `DIR/<name>/` with `files`, atomically.
+    fn write_folder(&self, name: &str, files: &[(String, Vec<u8>)]) -> Result<PathBuf, Failure> {
+        output::write_folder(&self.out, name, files).map_err(cannot_write)
+    }
+}
+
+/// A bad input (a series, a shard folder) that names itself: exit status 2.
+fn bad_input(e: impl std::fmt::Display) -> Failure {
+    Failure::Input(format!("error: {e}\n"))
+}
+
+/// The failure of writing an output file.
+fn cannot_write(e: std::io::Error) -> Failure {
+    Failure::Other(format!("cannot write outputs: {e}"))
 }
 
 /// Where and how outputs are written, for every command that writes any.
@@ -556,10 +571,9 @@ fn publish(
         None
     };
 
-    let cannot_write = |e: std::io::Error| Failure::Other(format!("cannot write outputs: {e}"));
     let mut written = Vec::new();
     for (files, stem) in folders.iter().zip(stems) {
-        let dir = output::write_folder(&opts.out, stem, files).map_err(cannot_write)?;
+        let dir = opts.write_folder(stem, files)?;
         let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
         written.push(format!("{}/ ({})", dir.display(), names.join(", ")));
     }
@@ -597,8 +611,7 @@ impl AnalysisArgs {
 
     /// Writes `DIR/<stem>.<kind>/` with `files`, atomically.
     fn write(&self, stem: &str, kind: &str, files: &[(String, Vec<u8>)]) -> Result<PathBuf, Failure> {
-        output::write_folder(&self.options.output.out, &format!("{stem}.{kind}"), files)
-            .map_err(|e| Failure::Other(format!("cannot write outputs: {e}")))
+        self.options.output.write_folder(&format!("{stem}.{kind}"), files)
     }
 }
 
@@ -681,10 +694,9 @@ fn run_breakeven(
 }
 
 fn run_calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
-    let bad = |e: crate::calibrate::CalibrationError| Failure::Input(format!("error: {e}\n"));
-    let series = crate::calibrate::Series::read(&args.file, args.column.as_deref()).map_err(bad)?;
+    let series = crate::calibrate::Series::read(&args.file, args.column.as_deref()).map_err(bad_input)?;
     let cumulative = !args.daily;
-    let (from, to, counts) = series.daily_counts(args.from, args.to, cumulative).map_err(bad)?;
+    let (from, to, counts) = series.daily_counts(args.from, args.to, cumulative).map_err(bad_input)?;
     let calibration = crate::calibrate::estimate(from, to, &counts);
     if args.json {
         let json = serde_json::to_string_pretty(&calibration).map_err(|e| Failure::Other(e.to_string()))?;
@@ -703,8 +715,7 @@ fn run_calibrate(args: &CalibrateArgs) -> Result<(), Failure> {
 }
 
 fn run_backtest(args: &BacktestArgs) -> Result<(), Failure> {
-    let bad = |e: crate::calibrate::CalibrationError| Failure::Input(format!("error: {e}\n"));
-    let series = crate::calibrate::Series::read(&args.file, args.column.as_deref()).map_err(bad)?;
+    let series = crate::calibrate::Series::read(&args.file, args.column.as_deref()).map_err(bad_input)?;
     let done = AtomicU64::new(0);
     let show = args.output.progress_bar();
     let run = progress::with_progress(u64::from(args.runs), &done, show, || {
@@ -719,7 +730,7 @@ fn run_backtest(args: &BacktestArgs) -> Result<(), Failure> {
             Some(&done),
         )
     })
-    .map_err(bad)?;
+    .map_err(bad_input)?;
     let report = &run.report;
     let json = serde_json::to_string_pretty(report).map_err(|e| Failure::Other(e.to_string()))? + "\n";
     let mut files = vec![
@@ -741,8 +752,7 @@ fn run_backtest(args: &BacktestArgs) -> Result<(), Failure> {
         ));
     }
     let stem = args.file.file_stem().map_or("series".into(), |s| s.to_string_lossy().into_owned());
-    let dir = output::write_folder(&args.output.out, &format!("{stem}.backtest"), &files)
-        .map_err(|e| Failure::Other(format!("cannot write outputs: {e}")))?;
+    let dir = args.output.write_folder(&format!("{stem}.backtest"), &files)?;
     if !args.output.quiet {
         say_part!("{}", output::backtest_report(&series, report));
         say!("wrote {}/", dir.display());
@@ -796,8 +806,7 @@ fn run_shard(
             version: env!("CARGO_PKG_VERSION").to_string(),
         };
         let name = format!("{stem}.shard-{}-of-{}", shard.index, shard.count);
-        let dir = output::write_folder(&args.options.output.out, &name, &crate::shard::partial_files(&info, &results))
-            .map_err(|e| Failure::Other(format!("cannot write outputs: {e}")))?;
+        let dir = args.options.output.write_folder(&name, &crate::shard::partial_files(&info, &results))?;
         if !args.options.output.quiet {
             say!("wrote {}/ (runs {} to {} of {})", dir.display(), runs.start, runs.end.saturating_sub(1), s.runs());
         }
@@ -809,7 +818,7 @@ fn run_shard(
 fn merge(dirs: &[PathBuf], opts: &OutputOptions) -> Result<(), Failure> {
     let mut groups: Vec<Vec<crate::shard::Partial>> = Vec::new();
     for dir in dirs {
-        let partial = crate::shard::read(dir).map_err(|e| Failure::Input(format!("error: {e}\n")))?;
+        let partial = crate::shard::read(dir).map_err(bad_input)?;
         match groups.iter_mut().find(|g| g[0].info.file == partial.info.file) {
             Some(g) => g.push(partial),
             None => groups.push(vec![partial]),
@@ -818,7 +827,7 @@ fn merge(dirs: &[PathBuf], opts: &OutputOptions) -> Result<(), Failure> {
     let mut scenarios = Vec::new();
     let mut results = Vec::new();
     for group in groups {
-        let (scenario, merged) = crate::shard::merge(group).map_err(|e| Failure::Input(format!("error: {e}\n")))?;
+        let (scenario, merged) = crate::shard::merge(group).map_err(bad_input)?;
         results.push(Finished::new(&scenario, &merged, None));
         scenarios.push(scenario);
     }
