@@ -25,9 +25,19 @@ pub fn check_file(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/checks").join(name)
 }
 
+/// The start of a scenario: `[simulation]` from 2024-01-01; tests add days, runs and the rest.
+pub const HEAD: &str = "[simulation]\nstart = 2024-01-01\n";
+
+/// The `simulate` binary with `args`, in `dir`, to run or spawn.
+pub fn simulate_command(args: &[&str], dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_simulate"));
+    command.args(args).current_dir(dir);
+    command
+}
+
 /// Runs the `simulate` binary.
 pub fn simulate(args: &[&str], dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_simulate")).args(args).current_dir(dir).output().expect("simulate runs")
+    simulate_command(args, dir).output().expect("simulate runs")
 }
 
 /// A fresh empty folder under the target directory.

@@ -4,9 +4,7 @@
 use muster::engine::{self, SERIES};
 use muster::stats::daily_bands;
 
-use crate::common::{assert_near, run, scenario};
-
-const HEAD: &str = "[simulation]\nstart = 2024-01-01\n";
+use crate::common::{HEAD, assert_near, run, scenario};
 
 fn series(name: &str) -> usize {
     SERIES.iter().position(|s| *s == name).expect("a series")

@@ -1,8 +1,6 @@
 //! Extremes get a right answer or a clear error, never a panic, an overflow or a hang.
 
-use crate::common::{assert_near, run, simulate, temp_dir};
-
-const HEAD: &str = "[simulation]\nstart = 2024-01-01\n";
+use crate::common::{HEAD, assert_near, run, simulate, simulate_command, temp_dir};
 
 #[test]
 fn an_empty_force_runs() {
@@ -113,11 +111,7 @@ fn a_killed_run_never_leaves_a_complete_looking_partial_output() {
     .expect("write");
     for delay_ms in [30, 120, 250, 400, 600, 900, 1400] {
         let _ = std::fs::remove_dir_all(dir.join("out"));
-        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simulate"))
-            .args(["long.toml", "--quiet", "--no-plot"])
-            .current_dir(&dir)
-            .spawn()
-            .expect("spawn");
+        let mut child = simulate_command(&["long.toml", "--quiet", "--no-plot"], &dir).spawn().expect("spawn");
         std::thread::sleep(std::time::Duration::from_millis(delay_ms));
         let _ = child.kill();
         let _ = child.wait();
@@ -145,11 +139,7 @@ fn ctrl_c_stops_a_run_within_a_second() {
         format!("{HEAD}days = 36500\nruns = 400\n[force]\ninitial = 1000\n[attrition]\ndaily = 0.01\n"),
     )
     .expect("write");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simulate"))
-        .args(["long.toml", "--quiet", "--no-plot"])
-        .current_dir(&dir)
-        .spawn()
-        .expect("spawn");
+    let mut child = simulate_command(&["long.toml", "--quiet", "--no-plot"], &dir).spawn().expect("spawn");
     std::thread::sleep(std::time::Duration::from_millis(300));
     let sent = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill");
     assert!(sent.success());

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{simulate, temp_dir};
+use crate::common::{simulate, simulate_command, temp_dir};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -169,9 +169,9 @@ fn the_schema_refuses_what_the_parser_refuses() {
 #[test]
 fn a_closed_pipe_ends_the_program_quietly() {
     // `simulate check ... | head -1`: stdout closes after the first line.
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_simulate"))
-        .args(["check", "tests/checks/hazard.toml", "tests/checks/wave-exact.toml", "tests/checks/pure-attrition.toml"])
-        .current_dir(root())
+    let args =
+        ["check", "tests/checks/hazard.toml", "tests/checks/wave-exact.toml", "tests/checks/pure-attrition.toml"];
+    let mut child = simulate_command(&args, root())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
         .spawn()
