@@ -71,8 +71,7 @@ impl QuantileSketch {
         }
         self.count += values.len() as u64;
         self.sum += sum;
-        let (low, carry) = self.sum_sq.1.overflowing_add(sq_low);
-        self.sum_sq = (self.sum_sq.0 + sq_high + u128::from(carry), low);
+        self.sum_sq = add_256(self.sum_sq, (sq_high, sq_low));
     }
 
     /// Coarsens the bins until `min..=max` fits in [`BINS`] of them, then widens the window
@@ -133,8 +132,7 @@ impl QuantileSketch {
         }
         self.count += other.count;
         self.sum += other.sum;
-        let (low, carry) = self.sum_sq.1.overflowing_add(other.sum_sq.1);
-        self.sum_sq = (self.sum_sq.0 + other.sum_sq.0 + u128::from(carry), low);
+        self.sum_sq = add_256(self.sum_sq, other.sum_sq);
     }
 
     /// Values added.
@@ -229,6 +227,12 @@ impl QuantileSketch {
                     && s.first.checked_add(s.counts.len() as u64 - 1) == Some(s.max >> s.shift)));
         consistent.then_some((sketch, rest))
     }
+}
+
+/// The sum of two 256-bit numbers held as (high, low) 128-bit halves.
+fn add_256(a: (u128, u128), b: (u128, u128)) -> (u128, u128) {
+    let (low, carry) = a.1.overflowing_add(b.1);
+    (a.0 + b.0 + u128::from(carry), low)
 }
 
 /// A sketch of every series on every day: `[day][series]`, series in [`SERIES`] order.
