@@ -75,30 +75,74 @@ pub struct PartialInfo {
     pub version: String,
 }
 
+/// Words a run's ledger takes in `runs.bin`.
+const LEDGER_WORDS: usize = 14;
+
+/// Words a run takes in `runs.bin`: its ledger, the day reached and the cost.
+const RUN_WORDS: usize = LEDGER_WORDS + 2;
+
+/// A ledger's counts in `runs.bin` order; [`ledger_from_words`] reads them back.
+fn ledger_words(l: &Ledger) -> [u64; LEDGER_WORDS] {
+    [
+        l.strength,
+        l.deployed,
+        l.formation,
+        l.training,
+        l.recovering,
+        l.initial,
+        l.arrived,
+        l.killed,
+        l.wounded,
+        l.missing,
+        l.returned,
+        l.non_combat,
+        l.expired,
+        l.recruited,
+    ]
+}
+
+/// The ledger whose [`ledger_words`] are `w`.
+fn ledger_from_words(w: &[u64; LEDGER_WORDS]) -> Ledger {
+    let [
+        strength,
+        deployed,
+        formation,
+        training,
+        recovering,
+        initial,
+        arrived,
+        killed,
+        wounded,
+        missing,
+        returned,
+        non_combat,
+        expired,
+        recruited,
+    ] = *w;
+    Ledger {
+        strength,
+        deployed,
+        formation,
+        training,
+        recovering,
+        initial,
+        arrived,
+        killed,
+        wounded,
+        missing,
+        returned,
+        non_combat,
+        expired,
+        recruited,
+    }
+}
+
 /// The files of a shard's folder.
 pub fn partial_files(info: &PartialInfo, results: &Results) -> Vec<(String, Vec<u8>)> {
     let mut words = vec![u64::from(results.runs), u64::from(results.days)];
     results.daily.write_words(&mut words);
     for o in &results.outcomes {
-        let l = o.end;
-        for v in [
-            l.strength,
-            l.deployed,
-            l.formation,
-            l.training,
-            l.recovering,
-            l.initial,
-            l.arrived,
-            l.killed,
-            l.wounded,
-            l.missing,
-            l.returned,
-            l.non_combat,
-            l.expired,
-            l.recruited,
-        ] {
-            words.push(v);
-        }
+        words.extend(ledger_words(&o.end));
         words.push(o.day_reached.map_or(u64::MAX, u64::from));
         words.push(o.cost.to_bits());
     }
@@ -144,32 +188,17 @@ pub fn read(dir: &Path) -> Result<Partial, String> {
     let (daily, rest) = DailyStats::read_words(&words[2..]).ok_or_else(damaged)?;
     if u64::from(daily.days()) != days
         || !daily.holds_runs(runs as u64)
-        || runs.checked_mul(16) != Some(rest.len())
+        || runs.checked_mul(RUN_WORDS) != Some(rest.len())
         || runs as u64 != info.end_run - info.first_run
     {
         return Err(damaged());
     }
     let outcomes = rest
-        .chunks_exact(16)
+        .chunks_exact(RUN_WORDS)
         .map(|w| RunOutcome {
-            end: Ledger {
-                strength: w[0],
-                deployed: w[1],
-                formation: w[2],
-                training: w[3],
-                recovering: w[4],
-                initial: w[5],
-                arrived: w[6],
-                killed: w[7],
-                wounded: w[8],
-                missing: w[9],
-                returned: w[10],
-                non_combat: w[11],
-                expired: w[12],
-                recruited: w[13],
-            },
-            day_reached: (w[14] != u64::MAX).then_some(w[14] as u32),
-            cost: f64::from_bits(w[15]),
+            end: ledger_from_words(w[..LEDGER_WORDS].try_into().expect("a ledger's words")),
+            day_reached: (w[LEDGER_WORDS] != u64::MAX).then_some(w[LEDGER_WORDS] as u32),
+            cost: f64::from_bits(w[LEDGER_WORDS + 1]),
         })
         .collect();
     Ok(Partial {
@@ -226,6 +255,27 @@ pub fn merge(mut shards: Vec<Partial>) -> Result<(Scenario, Results), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_ledger_survives_its_words() {
+        let l = Ledger {
+            strength: 1,
+            deployed: 2,
+            formation: 3,
+            training: 4,
+            recovering: 5,
+            initial: 6,
+            arrived: 7,
+            killed: 8,
+            wounded: 9,
+            missing: 10,
+            returned: 11,
+            non_combat: 12,
+            expired: 13,
+            recruited: 14,
+        };
+        assert_eq!(ledger_from_words(&ledger_words(&l)), l);
+    }
 
     #[test]
     fn shards_partition_the_runs() {
