@@ -5,9 +5,9 @@ use serde::Serialize;
 
 use crate::calibrate::{self, Calibration, CalibrationError, Series};
 use crate::date::Date;
-use crate::engine::{self, SERIES};
+use crate::engine::{self, SERIES, series};
 use crate::scenario::{Overrides, Scenario};
-use crate::stats::{Band, Coverage, Summary, coverage, daily_bands};
+use crate::stats::{Band, Coverage, Summary, daily_bands};
 
 /// Days of data before `--train-to` that the calibration uses by default.
 pub const TRAINING_DAYS: i64 = 180;
@@ -106,16 +106,17 @@ pub fn backtest(
     let mut summary = Summary::new(&scenario, &results);
     summary.add_observed(&scenario, &bands);
     let observed = scenario.observed().casualties.clone().unwrap_or_default();
-    let casualties = SERIES.iter().position(|s| *s == "casualties").expect("a series");
-    let coverage = coverage(&observed, &bands, casualties).ok_or_else(|| fail("no held-out observations".into()))?;
+    // The coverage the summary computed for the chart.
+    let coverage =
+        summary.observed.and_then(|o| o.casualties).ok_or_else(|| fail("no held-out observations".into()))?;
     let scores: Vec<f64> = observed
         .iter()
         .zip(&bands)
-        .filter_map(|(y, b)| y.map(|y| interval_score(b[casualties].p5, b[casualties].p95, y)))
+        .filter_map(|(y, b)| y.map(|y| interval_score(b[series::CASUALTIES].p5, b[series::CASUALTIES].p95, y)))
         .collect();
     let final_observed =
         observed.last().copied().flatten().ok_or_else(|| fail("no observation on the last held-out day".into()))?;
-    let final_band = bands[bands.len() - 1][casualties];
+    let final_band = bands[bands.len() - 1][series::CASUALTIES];
     let report = Backtest {
         calibration,
         start,

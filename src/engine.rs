@@ -26,6 +26,20 @@ use ziggurat::standard_normal;
 /// The series recorded each day, in this order.
 pub const SERIES: [&str; 5] = ["deployed", "formation", "total", "casualties", "recruited"];
 
+/// Indices into [`SERIES`], [`Ledger::series`] and a day's bands.
+pub mod series {
+    /// `deployed`.
+    pub const DEPLOYED: usize = 0;
+    /// `formation`.
+    pub const FORMATION: usize = 1;
+    /// `total` (strength).
+    pub const TOTAL: usize = 2;
+    /// Cumulative `casualties`.
+    pub const CASUALTIES: usize = 3;
+    /// Cumulative `recruited`.
+    pub const RECRUITED: usize = 4;
+}
+
 /// Largest count a drawn size, pool or rate may take (10¹²), so sums of counts over
 /// 36,500 days cannot overflow 64 bits.
 pub const MAX_COUNT: f64 = 1e12;
@@ -620,6 +634,15 @@ pub fn simulate_run_with(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn series_indices_name_their_series() {
+        use series::*;
+        let named = [(DEPLOYED, "deployed"), (FORMATION, "formation"), (TOTAL, "total")];
+        for (i, name) in named.into_iter().chain([(CASUALTIES, "casualties"), (RECRUITED, "recruited")]) {
+            assert_eq!(SERIES[i], name);
+        }
+    }
 
     #[test]
     fn survival_ratios_match_summed_logarithms_and_outlast_wipe_outs() {

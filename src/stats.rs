@@ -11,7 +11,7 @@
 use serde::Serialize;
 
 use crate::date::Date;
-use crate::engine::{Results, SERIES};
+use crate::engine::{Results, SERIES, series};
 use crate::scenario::Scenario;
 
 /// The percentiles of a band, in whole percent, in the order of [`Band`]'s fields.
@@ -320,17 +320,16 @@ impl Summary {
         if o.casualties.is_none() && o.recruited.is_none() {
             return;
         }
-        let series = |name: &str| SERIES.iter().position(|s| *s == name).expect("a series");
         self.observed = Some(ObservedCoverage {
-            casualties: o.casualties.as_deref().and_then(|v| coverage(v, bands, series("casualties"))),
-            recruited: o.recruited.as_deref().and_then(|v| coverage(v, bands, series("recruited"))),
+            casualties: o.casualties.as_deref().and_then(|v| coverage(v, bands, series::CASUALTIES)),
+            recruited: o.recruited.as_deref().and_then(|v| coverage(v, bands, series::RECRUITED)),
         });
     }
 }
 
 /// The band of every series on every day: `[day][series]`, series in [`SERIES`] order,
-/// from the streamed per-day sketches (percentiles within 1/1024 relative; see
-/// [`crate::sketch`]).
+/// from the streamed per-day sketches (each percentile within (max − min)/2047 of the exact
+/// one; see [`crate::sketch`]).
 pub fn daily_bands(results: &Results) -> Vec<[Band; SERIES.len()]> {
     results.daily.bands()
 }

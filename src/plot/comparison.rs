@@ -15,6 +15,7 @@ use super::{
     shorten, text_style,
 };
 use crate::engine::SERIES;
+use crate::engine::series::FORMATION;
 use crate::output::{probability, thousands};
 use crate::stats::{Band, Summary, paired_difference};
 
@@ -40,8 +41,6 @@ struct Comparison<'a, 'b>(&'b [ComparisonEntry<'a>]);
 pub fn comparison_chart(entries: &[ComparisonEntry<'_>], format: Format) -> Result<Vec<u8>, PlotError> {
     render(&Comparison(entries), format)
 }
-
-const FORMATION: usize = 1;
 
 fn color(i: usize) -> RGBColor {
     PALETTE[i % PALETTE.len()]

@@ -11,6 +11,7 @@ use super::{
     render, room_for, text_style,
 };
 use crate::engine::SERIES;
+use crate::engine::series::{CASUALTIES, DEPLOYED, FORMATION, RECRUITED};
 use crate::output::{probability, thousands};
 use crate::stats::{Band, Summary};
 
@@ -40,8 +41,6 @@ pub fn fan_chart(chart: &FanChart<'_>, format: Format) -> Result<Vec<u8>, PlotEr
     render(chart, format)
 }
 
-const DEPLOYED: usize = 0;
-const FORMATION: usize = 1;
 const BAND_90: f64 = 0.16;
 const BAND_50: f64 = 0.34;
 
@@ -113,8 +112,8 @@ impl Drawable for FanChart<'_> {
         };
         let coverage = s.observed.unwrap_or_default();
         for (series, name, observed, cover) in [
-            (3, "Casualties since the start", self.observed.casualties.as_deref(), coverage.casualties),
-            (4, "Recruited since the start", self.observed.recruited.as_deref(), coverage.recruited),
+            (CASUALTIES, "Casualties since the start", self.observed.casualties.as_deref(), coverage.casualties),
+            (RECRUITED, "Recruited since the start", self.observed.recruited.as_deref(), coverage.recruited),
         ] {
             if let Some(observed) = observed {
                 let caption = match cover {
