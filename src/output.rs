@@ -159,39 +159,49 @@ pub fn table(summaries: &[Summary]) -> String {
             ]
         })
         .collect();
-    let width = |i: usize| {
-        rows.iter()
-            .map(|r| r[i].chars().count())
-            .chain([header[i].chars().count(), sub[i].chars().count()])
-            .max()
-            .unwrap_or(0)
-    };
-    let widths: Vec<usize> = (0..header.len()).map(width).collect();
-    let line = |cells: &[&str]| {
+    // Text left (scenario, goal, date), numbers right.
+    let columns = Columns::fit(&[&header, &sub], &rows, &[0, 5, 7]);
+    let mut out = columns.line(&header);
+    out += &columns.line(&sub);
+    let rule: Vec<String> = columns.widths.iter().map(|&w| "-".repeat(w)).collect();
+    out += &columns.line(&rule);
+    for r in &rows {
+        out += &columns.line(r);
+    }
+    out
+}
+
+/// The layout of a terminal table: each column as wide as its widest cell, three spaces
+/// apart, the columns in `left` aligned left (text) and the others right (numbers).
+struct Columns {
+    widths: Vec<usize>,
+    left: Vec<usize>,
+}
+
+impl Columns {
+    /// Fits the columns to `heads` (header lines) and `rows`.
+    fn fit<const N: usize>(heads: &[&[&str]], rows: &[[String; N]], left: &[usize]) -> Self {
+        let width = |i: usize| {
+            let head = heads.iter().filter_map(|h| h.get(i)).map(|c| c.chars().count());
+            rows.iter().map(|r| r[i].chars().count()).chain(head).max().unwrap_or(0)
+        };
+        Self { widths: (0..N).map(width).collect(), left: left.to_vec() }
+    }
+
+    /// One line of `cells`, padded to the columns, without trailing spaces.
+    fn line(&self, cells: &[impl AsRef<str>]) -> String {
         let mut l = String::new();
         for (i, c) in cells.iter().enumerate() {
-            let pad = widths[i].saturating_sub(c.chars().count());
-            // Text left, numbers right.
-            if i == 0 || i == 5 || i == 7 {
-                let _ = write!(l, "{c}{}", " ".repeat(pad));
+            let c = c.as_ref();
+            let pad = " ".repeat(self.widths[i].saturating_sub(c.chars().count()));
+            if self.left.contains(&i) {
+                let _ = write!(l, "{c}{pad}   ");
             } else {
-                let _ = write!(l, "{}{c}", " ".repeat(pad));
-            }
-            if i + 1 < cells.len() {
-                l.push_str("   ");
+                let _ = write!(l, "{pad}{c}   ");
             }
         }
         l.trim_end().to_string() + "\n"
-    };
-    let mut out = line(&header);
-    out += &line(&sub);
-    out += &line(
-        &widths.iter().map(|&w| "-".repeat(w)).collect::<Vec<_>>().iter().map(String::as_str).collect::<Vec<_>>(),
-    );
-    for r in &rows {
-        out += &line(&r.iter().map(String::as_str).collect::<Vec<_>>());
     }
-    out
 }
 
 /// How precisely the runs pin down each headline number: the standard error of the mean
@@ -292,24 +302,10 @@ pub fn sensitivity_table(name: &str, goal: &str, s: &crate::analysis::Sensitivit
         })
         .collect();
     let header = ["input", "P10 → P90", "Spearman ρ", "outcome at P10", "outcome at P90", "swing"];
-    let widths: Vec<usize> = (0..6)
-        .map(|i| rows.iter().map(|r| r[i].chars().count()).chain([header[i].chars().count()]).max().unwrap_or(0))
-        .collect();
-    let line = |cells: [&str; 6]| {
-        let mut l = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            let pad = " ".repeat(widths[i] - c.chars().count());
-            if i == 0 {
-                let _ = write!(l, "{c}{pad}   ");
-            } else {
-                let _ = write!(l, "{pad}{c}   ");
-            }
-        }
-        l.trim_end().to_string() + "\n"
-    };
-    out += &line(header);
+    let columns = Columns::fit(&[&header], &rows, &[0]);
+    out += &columns.line(&header);
     for r in &rows {
-        out += &line([&r[0], &r[1], &r[2], &r[3], &r[4], &r[5]]);
+        out += &columns.line(r);
     }
     let _ = writeln!(out, "all inputs at their medians: {}", value(s.baseline));
     out
