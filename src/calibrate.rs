@@ -232,7 +232,8 @@ pub fn estimate(from: Date, to: Date, y: &[f64]) -> Calibration {
     };
     let (lo, hi) = (libm::log(MIN_LAG as f64), libm::log(5.0 * n as f64));
     let grid: Vec<f64> = (0..=400).map(|i| libm::exp(lo + (hi - lo) * f64::from(i) / 400.0)).collect();
-    let best = (0..grid.len()).min_by(|&a, &b| fit(grid[a]).0.total_cmp(&fit(grid[b]).0)).unwrap_or(0);
+    let errors: Vec<f64> = grid.iter().map(|&tau| fit(tau).0).collect();
+    let best = (0..grid.len()).min_by(|&a, &b| errors[a].total_cmp(&errors[b])).unwrap_or(0);
     // Golden-section refinement between the neighbouring grid points, in log τ.
     let (mut a, mut b) = (libm::log(grid[best.saturating_sub(1)]), libm::log(grid[(best + 1).min(grid.len() - 1)]));
     let golden = (5f64.sqrt() - 1.0) / 2.0;
