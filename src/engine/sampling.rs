@@ -327,7 +327,7 @@ fn binomial_at_most_half(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
     let v_r = 0.92 - 4.2 / b;
     let alpha = (2.83 + 5.1 / b) * spq;
     let u_r_v_r = 0.86 * v_r;
-    let m = ((nf + 1.0) * p).floor();
+    let m = floor((nf + 1.0) * p);
     let r = p / q;
     let nr = (nf + 1.0) * r;
     let npq = nf * p * q;
