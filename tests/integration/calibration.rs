@@ -5,7 +5,7 @@ use muster::calibrate::{self, Series};
 use muster::date::Date;
 use muster::engine;
 
-use crate::common::{assert_near, scenario, simulate, temp_dir};
+use crate::common::{assert_near, rejects, scenario, simulate, temp_dir};
 
 /// Daily casualties of one long run of the engine with known parameters.
 fn synthetic(seed: u64, days: u32) -> Vec<f64> {
@@ -179,10 +179,7 @@ fn observed_series_are_aligned_to_the_start_and_scored() {
         "one day off",
     );
     // A missing file is a scenario error naming the key.
-    std::fs::write(dir.join("s.toml"), scenario.replace("recruits.csv", "nope.csv")).expect("write");
-    let o = simulate(&["s.toml"], &dir);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("`observed.recruited.file`"));
+    rejects("no-observed-file.toml", &scenario.replace("recruits.csv", "nope.csv"), &["`observed.recruited.file`"]);
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use crate::common::{check_file, simulate, temp_dir};
+use crate::common::{check_file, rejects, simulate, temp_dir};
 
 const GOOD: &str = "name = \"Good\"\n[simulation]\nstart = 2024-01-01\ndays = 30\nruns = 50\n[force]\ninitial = 1000\n[attrition]\ndaily = 5\n[goal]\nnew_army = 10\n";
 
@@ -12,23 +12,6 @@ fn stderr(o: &std::process::Output) -> String {
 
 fn stdout(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-/// Writes `text` as `name` in a fresh folder, runs `simulate` on it, and checks that it
-/// fails with status 2, that every `expected` fragment is in the message, and that no
-/// output folder was written.
-#[track_caller]
-fn rejects(name: &str, text: &str, expected: &[&str]) {
-    let dir = temp_dir(&format!("bad-{}", name.trim_end_matches(".toml")));
-    std::fs::write(dir.join(name), text).expect("write scenario");
-    let o = simulate(&[name, "--out", "out"], &dir);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "status for {name}: {err}");
-    for e in expected {
-        assert!(err.contains(e), "message for {name} lacks {e:?}:\n{err}");
-    }
-    assert!(!err.contains("panicked"), "{err}");
-    assert!(!dir.join("out").exists(), "an output folder was written for a bad scenario");
 }
 
 fn good_with(replace: &str, with: &str) -> String {

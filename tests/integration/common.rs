@@ -40,6 +40,24 @@ pub fn simulate(args: &[&str], dir: &Path) -> Output {
     simulate_command(args, dir).output().expect("simulate runs")
 }
 
+/// Writes `text` as `name` in a fresh folder, runs `simulate` on it, and checks that it
+/// fails with status 2, that every `expected` fragment is in the message, and that no
+/// output folder was written. Returns the message.
+#[track_caller]
+pub fn rejects(name: &str, text: &str, expected: &[&str]) -> String {
+    let dir = temp_dir(&format!("bad-{}", name.trim_end_matches(".toml")));
+    std::fs::write(dir.join(name), text).expect("write scenario");
+    let o = simulate(&[name, "--out", "out"], &dir);
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert_eq!(o.status.code(), Some(2), "status for {name}: {err}");
+    for e in expected {
+        assert!(err.contains(e), "message for {name} lacks {e:?}:\n{err}");
+    }
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!dir.join("out").exists(), "an output folder was written for a bad scenario");
+    err
+}
+
 /// A fresh empty folder under the target directory.
 pub fn temp_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);

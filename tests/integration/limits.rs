@@ -1,6 +1,6 @@
 //! Extremes get a right answer or a clear error, never a panic, an overflow or a hang.
 
-use crate::common::{HEAD, assert_near, run, simulate, simulate_command, temp_dir};
+use crate::common::{HEAD, assert_near, rejects, run, simulate, simulate_command, temp_dir};
 
 #[test]
 fn an_empty_force_runs() {
@@ -26,26 +26,22 @@ fn a_billion_people_and_ten_million_a_day_are_counted_exactly() {
 fn a_century_runs_and_one_more_day_is_refused() {
     let (_, r, _) = run(&format!("{HEAD}days = 36500\nruns = 2\n[force]\ninitial = 1000\n[attrition]\ndaily = 0.01\n"));
     assert_eq!(r.days, 36_500);
-    let dir = temp_dir("too-long");
-    std::fs::write(dir.join("long.toml"), format!("{HEAD}days = 36501\nruns = 2\n[force]\ninitial = 1000\n"))
-        .expect("write");
-    let o = simulate(&["long.toml"], &dir);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("a whole number from 1 to 36500"));
+    rejects(
+        "long.toml",
+        &format!("{HEAD}days = 36501\nruns = 2\n[force]\ninitial = 1000\n"),
+        &["a whole number from 1 to 36500"],
+    );
 }
 
 #[test]
 fn runs_that_would_not_fit_in_memory_are_refused_before_any_work() {
-    let dir = temp_dir("too-many-runs");
-    std::fs::write(dir.join("big.toml"), format!("{HEAD}days = 730\nruns = 90000000\n[force]\ninitial = 1000\n"))
-        .expect("write");
-    let o = simulate(&["big.toml"], &dir);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
     // 128 bytes of outcome per run: 90,000,000 × 128 B = 10.7 GiB. The per-day statistics
     // are streamed, so the horizon does not enter.
-    assert!(err.contains("90000000 runs need 10.7 GiB for their outcomes") && err.contains("use fewer runs"), "{err}");
-    assert!(!dir.join("out").exists());
+    rejects(
+        "big.toml",
+        &format!("{HEAD}days = 730\nruns = 90000000\n[force]\ninitial = 1000\n"),
+        &["90000000 runs need 10.7 GiB for their outcomes", "use fewer runs"],
+    );
 }
 
 #[test]
@@ -59,20 +55,14 @@ fn delays_longer_than_the_horizon_keep_people_in_training() {
 
 #[test]
 fn oversized_files_and_control_characters_are_refused() {
+    rejects("huge.toml", &"#".repeat(11 << 20), &["a scenario file may be at most 10485760 bytes"]);
+    let err = rejects(
+        "ctrl.toml",
+        &format!("name = \"red\\u001b[31m\"\n{HEAD}days = 5\nruns = 2\n[force]\ninitial = 10\n"),
+        &["`name`: contains control characters"],
+    );
+    assert!(!err.contains('\u{1b}'), "{err}");
     let dir = temp_dir("hostile");
-    std::fs::write(dir.join("huge.toml"), "#".repeat(11 << 20)).expect("write");
-    let o = simulate(&["huge.toml"], &dir);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("a scenario file may be at most 10485760 bytes"));
-    std::fs::write(
-        dir.join("ctrl.toml"),
-        format!("name = \"red\\u001b[31m\"\n{HEAD}days = 5\nruns = 2\n[force]\ninitial = 10\n"),
-    )
-    .expect("write");
-    let o = simulate(&["ctrl.toml"], &dir);
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("`name`: contains control characters") && !err.contains('\u{1b}'), "{err}");
     // A name with path separators is only a label: outputs go to the file stem, inside --out.
     std::fs::write(
         dir.join("sep.toml"),
