@@ -294,7 +294,7 @@ pub fn breakeven(
     let id = scenario.find_input(key).ok_or_else(|| unknown_input(scenario, key))?;
     let input = &scenario.inputs()[id.index()];
     let is_fraction = input.value().domain() == Domain::Fraction;
-    let ceiling = if is_fraction { 1.0 } else { engine::MAX_COUNT };
+    let ceiling = if is_fraction { 1.0 } else { crate::limits::MAX_COUNT };
     let lo = min.unwrap_or(0.0);
     let mut hi = max.unwrap_or(if is_fraction { 1.0 } else { (2.0 * input.value().nominal_mean()).max(1.0) });
     if !(lo >= 0.0 && hi > lo && hi <= ceiling) {

@@ -152,7 +152,7 @@ struct BacktestArgs {
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
     train_to: crate::date::Date,
     /// Days held out and simulated after it.
-    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::scenario::LIMITS.max_days)))]
+    #[arg(long, value_name = "DAYS", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::limits::LIMITS.max_days)))]
     horizon: u32,
     /// First day of the training data [default: 180 days before --train-to].
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
@@ -234,13 +234,13 @@ struct AnalysisArgs {
 #[derive(Debug, Args)]
 struct SimulationOptions {
     /// Monte Carlo runs (overrides [simulation] runs).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::scenario::LIMITS.max_runs)))]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::limits::LIMITS.max_runs)))]
     runs: Option<u32>,
     /// Master random seed (overrides [simulation] seed).
     #[arg(long, value_name = "S")]
     seed: Option<u64>,
     /// Days to simulate (overrides [simulation] days).
-    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::scenario::LIMITS.max_days)))]
+    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..=i64::from(crate::limits::LIMITS.max_days)))]
     days: Option<u32>,
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
@@ -376,7 +376,7 @@ fn check(files: &[PathBuf]) -> Result<(), Failure> {
             "ok: {} — \"{}\", {} runs × {} days from {}, seed {}",
             s.file(),
             s.name(),
-            output::thousands(f64::from(s.runs())),
+            crate::format::thousands(f64::from(s.runs())),
             s.days(),
             s.start(),
             s.seed()
@@ -482,7 +482,7 @@ fn check_precision(scenarios: &[Scenario], precision: f64, max_runs: Option<u32>
                 s.file()
             )));
         }
-        let fit = crate::scenario::LIMITS.runs_in_memory();
+        let fit = crate::limits::LIMITS.runs_in_memory();
         let Some(max_runs) = max_runs else {
             caps.push(fit.min(1_000_000).max(u64::from(s.runs())) as u32);
             continue;
@@ -491,7 +491,7 @@ fn check_precision(scenarios: &[Scenario], precision: f64, max_runs: Option<u32>
             return Err(Failure::Input(format!(
                 "error: --max-runs {max_runs} for {} would need {:.1} GiB for the runs' outcomes\n  = help: use --max-runs {fit} or fewer\n",
                 s.file(),
-                (u64::from(max_runs) * crate::scenario::RUN_BYTES) as f64 / f64::from(1u32 << 30)
+                (u64::from(max_runs) * crate::limits::RUN_BYTES) as f64 / f64::from(1u32 << 30)
             )));
         }
         caps.push(max_runs);
@@ -621,7 +621,9 @@ fn analysis_failure(s: &Scenario, e: &analysis::AnalysisError) -> Failure {
 
 /// "P(new army ≥ 30,000 by 2024-12-31)", or empty without a goal.
 fn goal_label(s: &Scenario) -> String {
-    s.goal().map_or(String::new(), |g| format!("P(new army ≥ {} by {})", output::thousands(g.nominal_size()), g.by()))
+    s.goal().map_or(String::new(), |g| {
+        format!("P(new army ≥ {} by {})", crate::format::thousands(g.nominal_size()), g.by())
+    })
 }
 
 fn footer(s: &Scenario) -> String {

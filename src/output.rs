@@ -9,6 +9,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::engine::SERIES;
+use crate::format::{input_value, probability, thousands};
 use crate::stats::{Band, Summary};
 
 /// The `daily.csv` header: `day,date`, then `<series>_<stat>` for every series.
@@ -91,29 +92,6 @@ fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
 fn with_path(p: &Path) -> impl Fn(io::Error) -> io::Error + use<> {
     let p = p.display().to_string();
     move |e: io::Error| io::Error::new(e.kind(), format!("{p}: {e}"))
-}
-
-/// A probability with 3 decimals, or 4 where 3 would round it onto 0 or 1 without it
-/// being so (0.9996 stays 0.9996, not 1.000).
-pub fn probability(p: f64) -> String {
-    if (p > 0.0 && p < 0.0005) || (0.9995..1.0).contains(&p) { format!("{p:.4}") } else { format!("{p:.3}") }
-}
-
-/// A count with thousands separators, rounded: 420000.4 → "420,000".
-pub fn thousands(x: f64) -> String {
-    let n = x.round();
-    let digits = format!("{:.0}", n.abs());
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
-    if n < 0.0 {
-        out.push('-');
-    }
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn triple(b: &Band) -> String {
@@ -289,7 +267,7 @@ pub fn sensitivity_table(name: &str, goal: &str, s: &crate::analysis::Sensitivit
         .map(|r| {
             [
                 r.key.clone(),
-                format!("{} → {}", crate::plot::input_value_text(r.p10), crate::plot::input_value_text(r.p90)),
+                format!("{} → {}", input_value(r.p10), input_value(r.p90)),
                 format!("{:+.2}", r.spearman),
                 value(r.at_p10),
                 value(r.at_p90),
@@ -379,7 +357,7 @@ pub fn breakeven_csv(b: &crate::analysis::BreakEven) -> String {
 
 /// The answer of a break-even search in one sentence.
 pub fn breakeven_sentence(name: &str, goal: &str, b: &crate::analysis::BreakEven) -> String {
-    let range = format!("{} to {}", crate::plot::input_value_text(b.range.0), crate::plot::input_value_text(b.range.1));
+    let range = format!("{} to {}", input_value(b.range.0), input_value(b.range.1));
     match b.value {
         Some(v) => format!(
             "{name}: {goal} {} {} {} {} = {} (searched {range}; {} runs at each of {} values, common random numbers)",
@@ -387,7 +365,7 @@ pub fn breakeven_sentence(name: &str, goal: &str, b: &crate::analysis::BreakEven
             b.target,
             if b.increasing { "from" } else { "up to" },
             b.key,
-            crate::plot::input_value_text(v),
+            input_value(v),
             thousands(f64::from(b.runs)),
             b.points.len()
         ),
@@ -404,25 +382,6 @@ pub fn breakeven_sentence(name: &str, goal: &str, b: &crate::analysis::BreakEven
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn probabilities_keep_their_distance_from_certainty() {
-        assert_eq!(probability(0.9434), "0.943");
-        assert_eq!(probability(0.99962), "0.9996");
-        assert_eq!(probability(1.0), "1.000");
-        assert_eq!(probability(0.0), "0.000");
-        assert_eq!(probability(0.0002), "0.0002");
-    }
-
-    #[test]
-    fn thousands_separators() {
-        assert_eq!(thousands(0.0), "0");
-        assert_eq!(thousands(999.0), "999");
-        assert_eq!(thousands(1000.0), "1,000");
-        assert_eq!(thousands(420_000.4), "420,000");
-        assert_eq!(thousands(1_234_567.5), "1,234,568");
-        assert_eq!(thousands(-12_345.0), "-12,345");
-    }
 
     #[test]
     fn header_names_every_series_and_statistic() {

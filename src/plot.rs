@@ -24,7 +24,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use crate::engine::SERIES;
 use crate::stats::Band;
 
-pub use analysis::{BreakEvenChart, Tornado, breakeven_chart, input_value as input_value_text, tornado_chart};
+pub use analysis::{BreakEvenChart, Tornado, breakeven_chart, tornado_chart};
 pub use comparison::{ComparisonEntry, comparison_chart, comparison_csv};
 pub use fan::{FanChart, fan_chart};
 
@@ -264,7 +264,7 @@ pub(crate) fn provenance(
 ) -> String {
     format!(
         "{} runs · seed {seed} · from {start} for {days} days · muster {} · {} (sha256 {})",
-        crate::output::thousands(f64::from(runs)),
+        crate::format::thousands(f64::from(runs)),
         env!("CARGO_PKG_VERSION"),
         shorten(file, 60),
         &sha256[..sha256.len().min(12)]

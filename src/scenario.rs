@@ -6,13 +6,15 @@
 //! horizon, exactly one of `daily`/`per_1000`/`pool`) and builds the validated types, whose
 //! invariants the engine relies on.
 
+mod copula;
 pub mod diagnostic;
 pub mod keys;
 mod parse;
 mod reader;
 
+use crate::limits::LIMITS;
+pub use copula::{Copula, NotPositiveSemiDefinite};
 pub use diagnostic::{Diagnostic, ScenarioError};
-pub use parse::{LIMITS, Limits, RUN_BYTES};
 
 use crate::date::Date;
 use crate::delay::DelayKernel;
@@ -96,7 +98,7 @@ pub struct Scenario {
     pub(crate) inputs: Vec<Input>,
     pub(crate) sampling: Sampling,
     /// The `[[correlation]]`s, as a Gaussian copula.
-    pub(crate) copula: Option<crate::inputs::Copula>,
+    pub(crate) copula: Option<Copula>,
     /// `[observed]` series, aligned to the start.
     pub(crate) observed: Observed,
 }

@@ -17,8 +17,8 @@
 //! every percentile is **within (max − min)/2047 of the exact value** (0.05% of the day's
 //! range over runs), and exact whenever that range is under 2,048 or all runs agree.
 
-use crate::engine::SERIES;
-use crate::stats::{Band, hyndman_fan};
+use crate::ledger::SERIES;
+use crate::percentile::{Band, hyndman_fan};
 
 /// Most bins a sketch holds. 2,048 four-byte counts per day and series bound a 730-day,
 /// 5-series set of sketches by 30 MB, however many runs.
@@ -164,7 +164,7 @@ impl QuantileSketch {
         hyndman_fan(self.count as usize, percent, |r| self.value_at_rank(r as u64))
     }
 
-    /// Mean, its standard error and the percentiles of [`crate::stats::BAND_PERCENTS`]. The mean is the
+    /// Mean, its standard error and the percentiles of [`crate::percentile::BAND_PERCENTS`]. The mean is the
     /// exact integer sum divided once; the variance is (Σv² − (Σv)²/n)/(n − 1) from exact
     /// integer sums, evaluated in floating point (0 when all values are equal).
     ///
@@ -319,8 +319,8 @@ impl DailyStats {
 mod tests {
     use super::*;
 
-    use crate::engine::sampling::{named_stream, open_uniform};
-    use crate::stats::percentile_sorted;
+    use crate::percentile::percentile_sorted;
+    use crate::random::{named_stream, open_uniform};
 
     /// The bound of the module documentation: (max − min)/2047, plus rounding of the
     /// floating-point interpolation.

@@ -11,7 +11,7 @@
 
 use rand::Rng;
 
-use super::sampling::StreamRng;
+use crate::random::StreamRng;
 
 /// The start of the tail, x₁ = r.
 #[allow(clippy::excessive_precision)]
@@ -208,7 +208,7 @@ fn open01(rng: &mut StreamRng) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::sampling::named_stream;
+    use crate::random::named_stream;
 
     #[test]
     fn draws_follow_rand_distr_standard_normal_and_use_the_generator_alike() {

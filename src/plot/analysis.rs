@@ -10,23 +10,11 @@ use super::{
     text_style,
 };
 use crate::analysis::{BreakEven, Outcome, Sensitivity};
-use crate::output::{outcome_value, thousands};
+use crate::format::{input_value, thousands};
+use crate::output::outcome_value;
 
 /// Rows a tornado shows; the rest are in `sensitivity.csv`.
 const MAX_ROWS: usize = 18;
-
-/// A value of an input: thousands separators for large values, 3 significant digits for
-/// small ones (fractions, rates).
-pub fn input_value(x: f64) -> String {
-    if x.abs() >= 100.0 {
-        thousands(x)
-    } else if x == 0.0 {
-        "0".into()
-    } else {
-        let digits = (2 - libm::log10(x.abs()).floor() as i32).max(0) as usize;
-        format!("{x:.digits$}")
-    }
-}
 
 fn outcome_label(outcome: Outcome) -> &'static str {
     match outcome {
@@ -227,19 +215,5 @@ impl Drawable for BreakEvenChart<'_> {
             body.draw(&Text::new(label, (x - base_x, y - 6 * k - base_y), style)).map_err(plot_error)?;
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn input_values_read_well() {
-        assert_eq!(input_value(1350.0), "1,350");
-        assert_eq!(input_value(0.85), "0.850");
-        assert_eq!(input_value(0.000015), "0.0000150");
-        assert_eq!(input_value(45.25), "45.2");
-        assert_eq!(input_value(0.0), "0");
     }
 }

@@ -16,7 +16,7 @@ use super::{
 };
 use crate::engine::SERIES;
 use crate::engine::series::FORMATION;
-use crate::output::{probability, thousands};
+use crate::format::{probability, thousands};
 use crate::stats::{Band, Summary, paired_difference};
 
 /// One scenario in a comparison.

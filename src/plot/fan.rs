@@ -12,7 +12,7 @@ use super::{
 };
 use crate::engine::SERIES;
 use crate::engine::series::{CASUALTIES, DEPLOYED, FORMATION, RECRUITED};
-use crate::output::{probability, thousands};
+use crate::format::{probability, thousands};
 use crate::stats::{Band, Summary};
 
 /// What a fan chart shows.

@@ -12,3 +12,4 @@ mod limits;
 mod properties;
 mod schema;
 mod streaming;
+mod structure;

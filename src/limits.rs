@@ -1,0 +1,39 @@
+//! The limits in force on a scenario and a run, checked before any work is done, in one
+//! place for the parser, the engine and the command line.
+
+use crate::ledger::RunOutcome;
+
+/// Hard limits on a scenario, checked before any work is done.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Longest horizon, in days (100 years).
+    pub max_days: u32,
+    /// Most runs.
+    pub max_runs: u32,
+    /// Most memory the per-run outcomes may take, in bytes (runs × [`RUN_BYTES`]). The
+    /// per-day statistics are streamed and do not grow with the runs.
+    pub max_outcome_bytes: u64,
+    /// Largest scenario file read, in bytes (10 MiB: a hand-written scenario is a few KiB).
+    pub max_file_bytes: u64,
+}
+
+/// Bytes kept per run: its outcome (the final ledger, the day the goal was reached and the
+/// cost).
+pub const RUN_BYTES: u64 = std::mem::size_of::<RunOutcome>() as u64;
+
+impl Limits {
+    /// The most runs whose outcomes fit in [`Limits::max_outcome_bytes`], and at most
+    /// [`Limits::max_runs`].
+    pub const fn runs_in_memory(&self) -> u64 {
+        let fit = self.max_outcome_bytes / RUN_BYTES;
+        if fit < self.max_runs as u64 { fit } else { self.max_runs as u64 }
+    }
+}
+
+/// The limits in force.
+pub const LIMITS: Limits =
+    Limits { max_days: 36_500, max_runs: 100_000_000, max_outcome_bytes: 8 << 30, max_file_bytes: 10 << 20 };
+
+/// Largest count a drawn size, pool or rate may take (10¹²), so sums of counts over
+/// 36,500 days cannot overflow 64 bits.
+pub const MAX_COUNT: f64 = 1e12;
