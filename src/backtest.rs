@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::calibrate::{self, Calibration, CalibrationError, Series};
 use crate::date::Date;
 use crate::engine::{self, SERIES, series};
-use crate::scenario::{Overrides, Scenario};
+use crate::scenario::{Observed, Origin, Scenario};
 use crate::stats::{Band, Coverage, Summary, daily_bands};
 
 /// Days of data before `--train-to` that the calibration uses by default.
@@ -80,27 +80,18 @@ pub fn backtest(
     let (from, to, counts) = series.daily_counts(Some(from), Some(train_to), cumulative)?;
     let calibration = calibrate::estimate(from, to, &counts);
 
-    let path = std::fs::canonicalize(&series.file).map_err(|e| fail(format!("cannot resolve the path: {e}")))?;
-    let path = path.to_string_lossy().replace('\\', "\\\\").replace('"', "\\\"");
-    let mut text = format!(
-        "name = \"Backtest: {} after {train_to}\"\n[simulation]\nstart = {start}\ndays = {horizon}\nruns = {runs}\nseed = {seed}\n\
-         [force]\ninitial = 1e12\n[attrition]\ndaily = {}\n",
-        series.column, calibration.daily
-    );
-    if let Some(k) = calibration.dispersion {
-        text += &format!("dispersion = {k}\n");
-    }
-    if let Some(d) = calibration.drift {
-        text += &format!("drift = {{ sd = {}, days = {} }}\n", d.sd, d.days);
-    }
-    text += &format!(
-        "[observed]\ncasualties = {{ file = \"{path}\", column = \"{}\", daily = {} }}\n",
-        series.column.replace('"', "\\\""),
-        !cumulative
-    );
-    // Named after the series, so the chart's footer traces to it.
-    let name = format!("{} (backtest)", series.file);
-    let scenario = Scenario::parse(&name, &text, Overrides::default()).map_err(|e| fail(e.to_string()))?;
+    // Named after the series, and traced to its bytes, so the chart's footer points to the
+    // data wherever it lies.
+    let origin = Origin {
+        name: format!("Backtest: {} after {train_to}", series.column),
+        file: format!("{} (backtest)", series.file),
+        sha256: series.sha256.clone(),
+    };
+    let drift = calibration.drift.map(|d| (d.sd, d.days));
+    let observed = Observed { casualties: Some(series.aligned(start, horizon, !cumulative)), recruited: None };
+    let scenario = Scenario::in_code(origin, start, horizon, runs, seed, 1e12)
+        .with_daily_attrition(calibration.daily, calibration.dispersion, drift)
+        .with_observed(observed);
     let results = engine::simulate(&scenario, progress);
     let bands = daily_bands(&results);
     let mut summary = Summary::new(&scenario, &results);

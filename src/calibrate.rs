@@ -45,6 +45,8 @@ pub struct Series {
     pub file: String,
     /// The value column's name.
     pub column: String,
+    /// SHA-256 of the file's bytes (lower-case hex), so outputs trace to the data.
+    pub sha256: String,
     /// One date a row, consecutive.
     pub dates: Vec<Date>,
     /// The values, one a date.
@@ -62,6 +64,34 @@ pub struct CalibrationError {
 }
 
 impl Series {
+    /// A series aligned to a horizon of `days` from `start`: day t holds the count since the day
+    /// before `start` (a running total's difference, or the sum of daily counts), `None` where
+    /// the series has no value.
+    pub fn aligned(&self, start: Date, days: u32, daily: bool) -> Vec<Option<f64>> {
+        let mut out = Vec::with_capacity(days as usize);
+        let at = |d: Date| -> Option<f64> {
+            let i = d.days_since(self.dates[0]);
+            (i >= 0).then(|| self.values.get(i as usize).copied()).flatten()
+        };
+        let mut running = 0.0;
+        let base_value = at(start.add_days(-1));
+        for day in 0..i64::from(days) {
+            let date = start.add_days(day);
+            out.push(if daily {
+                at(date).map(|v| {
+                    running += v;
+                    running
+                })
+            } else {
+                match (at(date), base_value) {
+                    (Some(v), Some(b)) => Some(v - b),
+                    _ => None,
+                }
+            });
+        }
+        out
+    }
+
     /// Reads `path`: a header row, dates in the first column (`YYYY-MM-DD`, every day
     /// present, in order), and values in `column` (default: the first column whose first
     /// row is a number).
@@ -81,10 +111,16 @@ impl Series {
         if meta.len() > MAX_SERIES_BYTES {
             return Err(fail(format!("{} bytes; a series may be at most {MAX_SERIES_BYTES} bytes", meta.len())));
         }
-        let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
-            .from_path(path)
+        // Never more than the limit, even from a file that grows while it is read.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_SERIES_BYTES + 1), &mut bytes))
             .map_err(|e| fail(format!("cannot read: {e}")))?;
+        if bytes.len() as u64 > MAX_SERIES_BYTES {
+            return Err(fail(format!("over {MAX_SERIES_BYTES} bytes; a series may be at most that")));
+        }
+        let sha256 = crate::format::sha256_hex(&bytes);
+        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes.as_slice());
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| fail(format!("cannot read the header: {e}")))?
@@ -124,7 +160,7 @@ impl Series {
             dates.push(date);
             values.push(value);
         }
-        Ok(Series { file, column: headers[index].clone(), dates, values })
+        Ok(Series { file, column: headers[index].clone(), sha256, dates, values })
     }
 
     /// The daily counts of days `from..=to`: differences of a cumulative series (which

@@ -801,6 +801,7 @@ fn run_shard(
         let info = crate::shard::PartialInfo {
             file: s.file().to_string(),
             text: s.text().to_string(),
+            observed: s.observed().clone(),
             overrides: args.options.overrides(),
             shard,
             first_run: runs.start,

@@ -38,6 +38,12 @@ pub fn input_value(x: f64) -> String {
     }
 }
 
+/// SHA-256 of `bytes` as lower-case hex, the form outputs record to trace their inputs.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

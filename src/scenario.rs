@@ -6,6 +6,7 @@
 //! horizon, exactly one of `daily`/`per_1000`/`pool`) and builds the validated types, whose
 //! invariants the engine relies on.
 
+mod build;
 mod copula;
 pub mod diagnostic;
 pub mod keys;
@@ -13,6 +14,7 @@ mod parse;
 mod reader;
 
 use crate::limits::LIMITS;
+pub use build::Origin;
 pub use copula::{Copula, NotPositiveSemiDefinite};
 pub use diagnostic::{Diagnostic, ScenarioError};
 
@@ -99,13 +101,31 @@ pub struct Scenario {
     pub(crate) sampling: Sampling,
     /// The `[[correlation]]`s, as a Gaussian copula.
     pub(crate) copula: Option<Copula>,
-    /// `[observed]` series, aligned to the start.
+    /// `[observed]` as written: where each series is read from.
+    pub(crate) observed_sources: Vec<ObservedSource>,
+    /// `[observed]` series, aligned to the start: empty until resolved
+    /// ([`Scenario::resolve_observed`]) or given ([`Scenario::with_observed`]).
     pub(crate) observed: Observed,
+}
+
+/// An `[observed]` series as the file names it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObservedSource {
+    /// Its key path, `observed.casualties` or `observed.recruited`.
+    pub(crate) key: String,
+    /// The CSV file, relative to the scenario file's folder.
+    pub(crate) file: String,
+    /// Where `file` is written in the scenario text.
+    pub(crate) span: std::ops::Range<usize>,
+    /// The value column (default: the first numeric one).
+    pub(crate) column: Option<String>,
+    /// Whether the column holds daily counts rather than a running total.
+    pub(crate) daily: bool,
 }
 
 /// `[observed]`: observed cumulative series to set against the model, aligned to day 0
 /// (the count since the day before `start`); `None` on days the file does not cover.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Observed {
     /// Cumulative casualties since the start.
     pub casualties: Option<Vec<Option<f64>>>,
@@ -137,15 +157,58 @@ impl Scenario {
                 format!("{shown} is not UTF-8 text (invalid byte at offset {at}); save it as UTF-8"),
             )
         })?;
-        Self::parse(&shown, &text, overrides)
+        let mut scenario = Self::parse(&shown, &text, overrides)?;
+        scenario.resolve_observed(path.parent().unwrap_or(std::path::Path::new("")))?;
+        Ok(scenario)
     }
 
-    /// Validates scenario text; `file` is the name used in messages and outputs.
+    /// Validates scenario text; `file` is the name used in messages and outputs. Reads no
+    /// file: `[observed]` series are read by [`Scenario::resolve_observed`].
     ///
     /// # Errors
-    /// As [`Scenario::load`].
+    /// Text that is not TOML or breaks the contract: every problem found is in the
+    /// returned error, each with key, line and column.
     pub fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scenario, ScenarioError> {
         parse::parse(file, text, overrides)
+    }
+
+    /// Reads the `[observed]` series, with paths relative to `folder` (the scenario file's),
+    /// and aligns each to the start as the count since the day before it.
+    ///
+    /// # Errors
+    /// A series that cannot be read or is damaged, named with its key and line.
+    pub fn resolve_observed(&mut self, folder: &std::path::Path) -> Result<(), ScenarioError> {
+        let mut diagnostics = Vec::new();
+        let mut observed = Observed::default();
+        for source in &self.observed_sources {
+            match crate::calibrate::Series::read(&folder.join(&source.file), source.column.as_deref()) {
+                Ok(series) => {
+                    let aligned = Some(series.aligned(self.start, self.days, source.daily));
+                    match source.key.as_str() {
+                        "observed.casualties" => observed.casualties = aligned,
+                        _ => observed.recruited = aligned,
+                    }
+                }
+                Err(e) => diagnostics.push(Diagnostic {
+                    key: format!("{}.file", source.key),
+                    message: e.message,
+                    span: Some(source.span.clone()),
+                    help: Some(format!("{} (the path is relative to the scenario file)", parse::OBSERVED_HELP)),
+                }),
+            }
+        }
+        if !diagnostics.is_empty() {
+            return Err(ScenarioError { file: self.file.clone(), source: self.text.clone(), diagnostics });
+        }
+        self.observed = observed;
+        Ok(())
+    }
+
+    /// The scenario with these `[observed]` series, already aligned to its start (as a
+    /// shard records them, so that a merge reads no file but the shards).
+    pub fn with_observed(mut self, observed: Observed) -> Scenario {
+        self.observed = observed;
+        self
     }
 
     /// The scenario's name (`name`, or the file stem).

@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Ledger, Results, RunOutcome};
-use crate::scenario::{Overrides, Scenario};
+use crate::scenario::{Observed, Overrides, Scenario};
 use crate::sketch::DailyStats;
 
 const MAGIC: &[u8; 8] = b"MUSTERS2";
@@ -63,6 +63,9 @@ pub struct PartialInfo {
     pub file: String,
     /// Its text, so the merge needs no copy of the file.
     pub text: String,
+    /// Its `[observed]` series as read when the shard ran, so the merge reads no file but
+    /// the shards (from any folder).
+    pub observed: Observed,
     /// `--runs`, `--seed`, `--days`, as given.
     pub overrides: Overrides,
     /// Which shard.
@@ -220,12 +223,13 @@ pub fn merge(mut shards: Vec<Partial>) -> Result<(Scenario, Results), String> {
     for (k, p) in shards.iter().enumerate() {
         let i = &p.info;
         if i.text != first.text
+            || i.observed != first.observed
             || i.overrides != first.overrides
             || i.version != first.version
             || i.shard.count != count
         {
             return Err(format!(
-                "{} is not a shard of the same run as {} (scenario text, --runs/--seed/--days, program version and N must match)",
+                "{} is not a shard of the same run as {} (scenario text and observed series, --runs/--seed/--days, program version and N must match)",
                 p.dir.display(),
                 shards[0].dir.display()
             ));
@@ -239,6 +243,14 @@ pub fn merge(mut shards: Vec<Partial>) -> Result<(Scenario, Results), String> {
         return Err(format!("shard {}/{count} of {} is missing", shards.len() + 1, first.file));
     }
     let scenario = Scenario::parse(&first.file, &first.text, first.overrides).map_err(|e| e.to_string())?;
+    let fits = |series: &Option<Vec<Option<f64>>>| series.as_ref().is_none_or(|v| v.len() == scenario.days() as usize);
+    if !fits(&first.observed.casualties) || !fits(&first.observed.recruited) {
+        return Err(format!(
+            "{}/partial.json is damaged: its observed series do not span the horizon",
+            shards[0].dir.display()
+        ));
+    }
+    let scenario = scenario.with_observed(first.observed.clone());
     let mut results = Results::empty(scenario.days());
     for p in shards {
         if p.results.days != scenario.days() {

@@ -7,8 +7,8 @@ use super::diagnostic::{Diagnostic, ScenarioError};
 use super::keys::{self, names};
 use super::reader::{Field, Reader, Table};
 use super::{
-    Attrition, AttritionRate, Cost, Drift, Force, Goal, InputId, Intake, Loss, Mobilization, Observed, Overrides,
-    Recruitment, Sampling, Scenario, Schedule,
+    Attrition, AttritionRate, Cost, Drift, Force, Goal, InputId, Intake, Loss, Mobilization, Observed, ObservedSource,
+    Overrides, Recruitment, Sampling, Scenario, Schedule,
 };
 use crate::date::Date;
 use crate::delay::DelayKernel;
@@ -167,14 +167,8 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
         Some(Goal { new_army, size: r.value(new_army).clone(), by, by_day })
     });
     let copula = read_correlations(&mut r, &mut top);
-    let observed = match (top.take("observed").and_then(|f| r.table(f)), horizon) {
-        (Some(t), Some(h)) => read_observed(&mut r, t, file, h),
-        (Some(t), None) => {
-            t.finish(&mut r, &names(keys::OBSERVED));
-            Observed::default()
-        }
-        (None, _) => Observed::default(),
-    };
+    let observed_sources =
+        top.take("observed").and_then(|f| r.table(f)).map_or(Vec::new(), |t| read_observed(&mut r, t));
     top.finish(&mut r, &names(keys::TOP));
 
     // Every `None` above has pushed a diagnostic, so a scenario is built only from a
@@ -189,7 +183,7 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
         name,
         description,
         file: file.to_string(),
-        sha256: sha256_hex(text),
+        sha256: crate::format::sha256_hex(text.as_bytes()),
         text: text.to_string(),
         start,
         days,
@@ -205,7 +199,8 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
         inputs: r.inputs,
         sampling,
         copula,
-        observed,
+        observed_sources,
+        observed: Observed::default(),
     })
 }
 
@@ -573,11 +568,6 @@ fn read_mobilization(
     })
 }
 
-fn sha256_hex(text: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(text.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// `[[correlation]]`: rank correlations between pairs of uncertain inputs, checked to be
 /// consistent, as a Gaussian copula.
 fn read_correlations(r: &mut Reader, top: &mut Table<'_>) -> Option<Copula> {
@@ -701,29 +691,26 @@ fn read_drift(r: &mut Reader, field: Field<'_>) -> Option<Drift> {
     Some(Drift { sd: sd?, days: days? })
 }
 
-/// `[observed]`: each series `{ file = "...", column = "...", daily = false }`, read and
-/// aligned to the start; the file's path is relative to the scenario file's folder.
-fn read_observed(r: &mut Reader, mut t: Table<'_>, scenario_file: &str, h: Horizon) -> Observed {
-    let mut observed = Observed::default();
+/// `[observed]`: each series `{ file = "...", column = "...", daily = false }`, as written;
+/// reading the files is [`Scenario::resolve_observed`]'s, so parsing touches no file.
+fn read_observed(r: &mut Reader, mut t: Table<'_>) -> Vec<ObservedSource> {
+    let mut sources = Vec::new();
     for key in names(keys::OBSERVED) {
         let Some(f) = t.take(key) else { continue };
-        let series = read_observed_series(r, f, scenario_file, h);
-        match key {
-            "casualties" => observed.casualties = series,
-            _ => observed.recruited = series,
+        if let Some(source) = read_observed_series(r, f) {
+            sources.push(source);
         }
     }
     t.finish(r, &names(keys::OBSERVED));
-    observed
+    sources
 }
 
-fn read_observed_series(r: &mut Reader, field: Field<'_>, scenario_file: &str, h: Horizon) -> Option<Vec<Option<f64>>> {
-    let help = "casualties = { file = \"data/series.csv\", column = \"cumulative_personnel\" }; add daily = true if the column holds daily counts";
+fn read_observed_series(r: &mut Reader, field: Field<'_>) -> Option<ObservedSource> {
     let mut t = r.table(field)?;
     let path = match t.take("file") {
         Some(f) => r.string(&f).map(|s| (s, f.span())),
         None => {
-            r.missing(&t, "file", help);
+            r.missing(&t, "file", OBSERVED_HELP);
             None
         }
     };
@@ -732,7 +719,7 @@ fn read_observed_series(r: &mut Reader, field: Field<'_>, scenario_file: &str, h
         Some(f) => match f.value.get_ref() {
             toml::de::DeValue::Boolean(b) => *b,
             _ => {
-                r.error_with_help(&f, "expected true or false", help);
+                r.error_with_help(&f, "expected true or false", OBSERVED_HELP);
                 false
             }
         },
@@ -740,41 +727,9 @@ fn read_observed_series(r: &mut Reader, field: Field<'_>, scenario_file: &str, h
     };
     let key = t.path.clone();
     t.finish(r, &names(keys::SERIES));
-    let (name, span) = path?;
-    let base = std::path::Path::new(scenario_file).parent().unwrap_or(std::path::Path::new(""));
-    let series = match crate::calibrate::Series::read(&base.join(&name), column.as_deref()) {
-        Ok(s) => s,
-        Err(e) => {
-            r.push(
-                &format!("{key}.file"),
-                Some(span),
-                e.message,
-                Some(format!("{help} (the path is relative to the scenario file)")),
-            );
-            return None;
-        }
-    };
-    // Count since the day before the start: day t holds the total over days 0..=t.
-    let mut out = Vec::with_capacity(h.days as usize);
-    let at = |d: Date| -> Option<f64> {
-        let i = d.days_since(series.dates[0]);
-        (i >= 0).then(|| series.values.get(i as usize).copied()).flatten()
-    };
-    let mut running = 0.0;
-    let base_value = at(h.start.add_days(-1));
-    for day in 0..i64::from(h.days) {
-        let date = h.start.add_days(day);
-        out.push(if daily {
-            at(date).map(|v| {
-                running += v;
-                running
-            })
-        } else {
-            match (at(date), base_value) {
-                (Some(v), Some(b)) => Some(v - b),
-                _ => None,
-            }
-        });
-    }
-    Some(out)
+    let (file, span) = path?;
+    Some(ObservedSource { key, file, span, column, daily })
 }
+
+/// How an `[observed]` series is written.
+pub(super) const OBSERVED_HELP: &str = "casualties = { file = \"data/series.csv\", column = \"cumulative_personnel\" }; add daily = true if the column holds daily counts";

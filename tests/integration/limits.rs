@@ -241,3 +241,44 @@ fn a_max_runs_beyond_memory_is_refused_with_what_would_fit() {
     assert!(err.contains("would need 11.9 GiB") && err.contains("use --max-runs 67108864 or fewer"), "{err}");
     assert!(!dir.join("out").exists());
 }
+
+#[test]
+fn a_merge_needs_nothing_but_the_shard_folders() {
+    // A scenario whose [observed] series lies beside it: the shards record the series, so
+    // the merge runs from another folder, after the series and the scenario are gone, and
+    // still writes what the unsharded run wrote.
+    let dir = temp_dir("merge-anywhere");
+    std::fs::create_dir_all(dir.join("work/data")).expect("folders");
+    std::fs::create_dir_all(dir.join("elsewhere")).expect("folders");
+    let csv: String = std::iter::once("date,total\n".to_string())
+        .chain((0..40).map(|d| {
+            let date = muster::date::Date::from_ymd(2023, 12, 31).expect("a date").add_days(d);
+            format!("{date},{}\n", 100 * d)
+        }))
+        .collect();
+    std::fs::write(dir.join("work/data/losses.csv"), csv).expect("csv");
+    let text = format!(
+        "{HEAD}days = 30\nruns = 90\n[force]\ninitial = 10000\n[attrition]\ndaily = 100\n\
+         [observed]\ncasualties = {{ file = \"data/losses.csv\", column = \"total\" }}\n"
+    );
+    std::fs::write(dir.join("work/s.toml"), text).expect("scenario");
+    let work = dir.join("work");
+    let ok = |o: std::process::Output| assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(simulate(&["s.toml", "--out", "whole", "--quiet"], &work));
+    for k in 1..=3 {
+        ok(simulate(&["s.toml", "--shard", &format!("{k}/3"), "--out", "shards", "--quiet"], &work));
+    }
+    std::fs::remove_dir_all(work.join("data")).expect("remove the series");
+    std::fs::remove_file(work.join("s.toml")).expect("remove the scenario");
+    let shards: Vec<String> = (1..=3).map(|k| format!("../work/shards/s.shard-{k}-of-3")).collect();
+    let mut args = vec!["merge", "--out", "merged", "--quiet"];
+    args.extend(shards.iter().map(String::as_str));
+    ok(simulate(&args, &dir.join("elsewhere")));
+    for f in ["summary.json", "daily.csv", "fan.png"] {
+        let whole = std::fs::read(work.join("whole/s").join(f)).expect("unsharded output");
+        let merged = std::fs::read(dir.join("elsewhere/merged/s").join(f)).expect("merged output");
+        assert!(whole == merged, "{f} differs between the unsharded run and the merge from another folder");
+    }
+    let summary = std::fs::read_to_string(dir.join("elsewhere/merged/s/summary.json")).expect("summary");
+    assert!(summary.contains("\"observed\": {"), "the observed series was lost: {summary}");
+}
