@@ -36,6 +36,7 @@ pub mod ledger;
 pub mod limits;
 pub mod output;
 pub mod percentile;
+pub mod pipeline;
 pub mod plot;
 pub mod random;
 pub mod scenario;

@@ -1,0 +1,42 @@
+//! `simulate merge`: the shards of `--shard` runs, put back together into the outputs of
+//! one run, byte for byte.
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use super::{Failure, OutputOptions, run::publish, thread_pool};
+use crate::pipeline::{self, Finished};
+use crate::shard::{self, Partial};
+
+/// Options of `simulate merge`.
+#[derive(Debug, Args)]
+pub(super) struct MergeArgs {
+    /// Shard folders (DIR/<file stem>.shard-K-of-N), of one or more scenarios.
+    #[arg(required = true, value_name = "SHARD_DIR")]
+    dirs: Vec<PathBuf>,
+    #[command(flatten)]
+    output: OutputOptions,
+}
+
+/// Merges shard folders, scenario by scenario, and publishes as one run would. Needs
+/// nothing but the shard folders: each holds its scenario's text and observed series.
+pub(super) fn merge(args: &MergeArgs) -> Result<(), Failure> {
+    let mut groups: Vec<Vec<Partial>> = Vec::new();
+    for dir in &args.dirs {
+        let partial = shard::read(dir).map_err(Failure::input)?;
+        match groups.iter_mut().find(|g| g[0].info.file == partial.info.file) {
+            Some(g) => g.push(partial),
+            None => groups.push(vec![partial]),
+        }
+    }
+    let mut scenarios = Vec::new();
+    let mut finished = Vec::new();
+    for group in groups {
+        let (scenario, merged) = shard::merge(group).map_err(Failure::input)?;
+        finished.push(Finished::new(&scenario, &merged, None));
+        scenarios.push(scenario);
+    }
+    let stems = pipeline::output_stems(&scenarios).map_err(Failure::input)?;
+    publish(&scenarios, &stems, finished, &args.output, &thread_pool(None)?)
+}
