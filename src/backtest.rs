@@ -1,13 +1,17 @@
 //! Is the model's uncertainty honest? `simulate backtest` calibrates on observed data up
 //! to a date, simulates forward, and scores the bands against what happened next.
 
+use std::fmt::Write as _;
+
 use serde::Serialize;
 
 use crate::calibrate::{self, Calibration, CalibrationError, Series};
 use crate::date::Date;
-use crate::engine::{self, SERIES, series};
+use crate::format::thousands;
+use crate::ledger::{SERIES, series};
+use crate::pipeline::{self, Finished};
 use crate::scenario::{Observed, Origin, Scenario};
-use crate::stats::{Band, Coverage, Summary, daily_bands};
+use crate::stats::{Band, Coverage, Summary};
 
 /// Days of data before `--train-to` that the calibration uses by default.
 pub const TRAINING_DAYS: i64 = 180;
@@ -92,10 +96,7 @@ pub fn backtest(
     let scenario = Scenario::in_code(origin, start, horizon, runs, seed, 1e12)
         .with_daily_attrition(calibration.daily, calibration.dispersion, drift)
         .with_observed(observed);
-    let results = engine::simulate(&scenario, progress);
-    let bands = daily_bands(&results);
-    let mut summary = Summary::new(&scenario, &results);
-    summary.add_observed(&scenario, &bands);
+    let Finished { summary, bands, .. } = pipeline::simulate(&scenario, None, progress);
     let observed = scenario.observed().casualties.clone().unwrap_or_default();
     // The coverage the summary computed for the chart.
     let coverage =
@@ -120,6 +121,60 @@ pub fn backtest(
         interval_score: scores.iter().sum::<f64>() / scores.len() as f64,
     };
     Ok(BacktestRun { report, scenario, summary, bands })
+}
+
+impl Backtest {
+    /// The findings, for the terminal.
+    pub fn report(&self, series: &Series) -> String {
+        let b = self;
+        let c = &b.calibration;
+        let mut out = format!(
+            "Backtest of `{}` in {}\n  trained on {} to {} ({} days): daily {:.1}, dispersion {}, drift {}\n",
+            series.column,
+            series.file,
+            c.from,
+            c.to,
+            c.days,
+            c.daily,
+            c.dispersion.map_or("none (Poisson)".to_string(), |k| format!("{k:.1}")),
+            c.drift.map_or("none".to_string(), |d| format!("sd {:.3} over {:.1} days", d.sd, d.days))
+        );
+        let end = b.start.add_days(i64::from(b.horizon) - 1);
+        let _ = writeln!(
+            out,
+            "  held out {} to {end} ({} days), {} runs:",
+            b.start,
+            b.horizon,
+            thousands(f64::from(b.runs))
+        );
+        let _ = writeln!(
+            out,
+            "  observed inside the 50% band on {:.0}% of days (nominal 50%), inside the 90% band on {:.0}% (nominal 90%)",
+            100.0 * b.coverage.inside_50,
+            100.0 * b.coverage.inside_90
+        );
+        let side = if b.final_inside_90 {
+            "inside"
+        } else if b.final_observed > b.final_band.p95 {
+            "outside, above"
+        } else {
+            "outside, below"
+        };
+        let _ = writeln!(
+            out,
+            "  final observed cumulative {}; the 90% band {} to {}: {side}",
+            thousands(b.final_observed),
+            thousands(b.final_band.p5),
+            thousands(b.final_band.p95)
+        );
+        let _ = writeln!(
+            out,
+            "  mean interval score of the 90% band: {} persons ({:.1}% of the final observed; lower is better)",
+            thousands(b.interval_score),
+            100.0 * b.interval_score / b.final_observed.max(1.0)
+        );
+        out
+    }
 }
 
 /// The interval score of [l, u] at level 1 − α for an observation y.

@@ -289,52 +289,6 @@ pub fn sensitivity_table(name: &str, goal: &str, s: &crate::analysis::Sensitivit
     out
 }
 
-/// The backtest's findings, for the terminal.
-pub fn backtest_report(series: &crate::calibrate::Series, b: &crate::backtest::Backtest) -> String {
-    let c = &b.calibration;
-    let mut out = format!(
-        "Backtest of `{}` in {}\n  trained on {} to {} ({} days): daily {:.1}, dispersion {}, drift {}\n",
-        series.column,
-        series.file,
-        c.from,
-        c.to,
-        c.days,
-        c.daily,
-        c.dispersion.map_or("none (Poisson)".to_string(), |k| format!("{k:.1}")),
-        c.drift.map_or("none".to_string(), |d| format!("sd {:.3} over {:.1} days", d.sd, d.days))
-    );
-    let end = b.start.add_days(i64::from(b.horizon) - 1);
-    let _ =
-        writeln!(out, "  held out {} to {end} ({} days), {} runs:", b.start, b.horizon, thousands(f64::from(b.runs)));
-    let _ = writeln!(
-        out,
-        "  observed inside the 50% band on {:.0}% of days (nominal 50%), inside the 90% band on {:.0}% (nominal 90%)",
-        100.0 * b.coverage.inside_50,
-        100.0 * b.coverage.inside_90
-    );
-    let side = if b.final_inside_90 {
-        "inside"
-    } else if b.final_observed > b.final_band.p95 {
-        "outside, above"
-    } else {
-        "outside, below"
-    };
-    let _ = writeln!(
-        out,
-        "  final observed cumulative {}; the 90% band {} to {}: {side}",
-        thousands(b.final_observed),
-        thousands(b.final_band.p5),
-        thousands(b.final_band.p95)
-    );
-    let _ = writeln!(
-        out,
-        "  mean interval score of the 90% band: {} persons ({:.1}% of the final observed; lower is better)",
-        thousands(b.interval_score),
-        100.0 * b.interval_score / b.final_observed.max(1.0)
-    );
-    out
-}
-
 /// `breakeven.csv`: every evaluation of the probability, by value of the varied input.
 pub fn breakeven_csv(b: &crate::analysis::BreakEven) -> String {
     let mut out = String::from("input,value,probability,lo95,hi95,runs,target,breakeven\n");

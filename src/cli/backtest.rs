@@ -85,7 +85,7 @@ pub(super) fn backtest(args: &BacktestArgs) -> Result<(), Failure> {
     let stem = file_stem(&args.file, "series");
     let dir = args.output.write_folder(&format!("{stem}.backtest"), &files)?;
     if !args.output.quiet {
-        say_part!("{}", output::backtest_report(&series, report));
+        say_part!("{}", report.report(&series));
         say!("wrote {}/", dir.display());
     }
     Ok(())
