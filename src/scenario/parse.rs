@@ -82,90 +82,18 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
     let name = printable("name").unwrap_or(stem);
     let description = printable("description");
     let simulation = read_simulation(&mut r, &mut top, overrides);
-    let horizon = simulation.map(|(start, days, ..)| Horizon { start, days });
+    let horizon = simulation.map(|s| Horizon { start: s.start, days: s.days });
     let days_overridden = overrides.days.is_some();
 
-    let force = match top.take("force").and_then(|f| r.table(f)) {
-        Some(mut t) => {
-            let initial = match t.take("initial") {
-                Some(f) => r.input(&f, Domain::NonNegative),
-                None => {
-                    r.missing(&t, "initial", "the personnel on strength on day 0, e.g. initial = 420000");
-                    None
-                }
-            };
-            let target = t.take("target").and_then(|f| r.input(&f, Domain::NonNegative));
-            t.finish(&mut r, &names(keys::FORCE));
-            initial.map(|initial| Force { initial, target })
-        }
-        None => {
-            if !r.diagnostics.iter().any(|d| d.key == "force") {
-                r.push(
-                    "force",
-                    Some(0..0),
-                    "missing required section [force]".into(),
-                    Some("add [force] with initial = <personnel on strength>".into()),
-                );
-            }
-            None
-        }
-    };
+    let force = read_force(&mut r, &mut top);
 
     let attrition = top.take("attrition").and_then(|f| r.table(f)).and_then(|t| read_attrition(&mut r, t, horizon));
-    let losses = top
-        .take("loss")
-        .map(|f| r.tables(f))
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|t| read_loss(&mut r, t))
-        .collect::<Vec<_>>();
-    let recruitment = top
-        .take("recruitment")
-        .map(|f| r.tables(f))
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|t| read_recruitment(&mut r, t, horizon))
-        .collect::<Vec<_>>();
-    let mobilization = top
-        .take("mobilization")
-        .map(|f| r.tables(f))
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|t| read_mobilization(&mut r, t, horizon, days_overridden))
-        .collect::<Vec<_>>();
-    let cost = top.take("cost").and_then(|f| r.table(f)).and_then(|mut t| {
-        let monthly_pay = r.input_or(&mut t, "monthly_pay", 0.0, Domain::NonNegative);
-        let currency = match t.take("currency") {
-            Some(f) => r.string(&f),
-            None => Some("USD".to_string()),
-        };
-        t.finish(&mut r, &names(keys::COST));
-        Some(Cost { monthly_pay: monthly_pay?, currency: currency? })
-    });
-    let goal = top.take("goal").and_then(|f| r.table(f)).and_then(|mut t| {
-        let new_army = match t.take("new_army") {
-            Some(f) => r.input(&f, Domain::NonNegative),
-            None => {
-                r.missing(&t, "new_army", "the surplus personnel that resource one new army, e.g. new_army = 30000");
-                None
-            }
-        };
-        let by = match (t.take("by"), horizon) {
-            (Some(f), Some(h)) => {
-                r.date(&f).and_then(|d| h.day_within(&mut r, &f, d, days_overridden).map(|day| (d, day)))
-            }
-            (Some(f), None) => {
-                r.date(&f);
-                None
-            }
-            (None, Some(h)) => Some((h.last(), h.days - 1)),
-            (None, None) => None,
-        };
-        t.finish(&mut r, &names(keys::GOAL));
-        let (by, by_day) = by?;
-        let new_army = new_army?;
-        Some(Goal { new_army, size: r.value(new_army).clone(), by, by_day })
-    });
+    let losses = read_tables(&mut r, &mut top, "loss", |r, t| read_loss(r, t));
+    let recruitment = read_tables(&mut r, &mut top, "recruitment", |r, t| read_recruitment(r, t, horizon));
+    let mobilization =
+        read_tables(&mut r, &mut top, "mobilization", |r, t| read_mobilization(r, t, horizon, days_overridden));
+    let cost = top.take("cost").and_then(|f| r.table(f)).and_then(|t| read_cost(&mut r, t));
+    let goal = top.take("goal").and_then(|f| r.table(f)).and_then(|t| read_goal(&mut r, t, horizon, days_overridden));
     let copula = read_correlations(&mut r, &mut top);
     let observed_sources =
         top.take("observed").and_then(|f| r.table(f)).map_or(Vec::new(), |t| read_observed(&mut r, t));
@@ -173,7 +101,7 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
 
     // Every `None` above has pushed a diagnostic, so a scenario is built only from a
     // file without problems.
-    let (Some((start, days, runs, seed, sampling)), Some(force)) = (simulation, force) else {
+    let (Some(Simulation { start, days, runs, seed, sampling }), Some(force)) = (simulation, force) else {
         return Err(fail(r.diagnostics));
     };
     if !r.diagnostics.is_empty() {
@@ -204,8 +132,93 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
     })
 }
 
-/// `[simulation]`: (start, days, runs, seed), with the command line's overrides applied.
-fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option<(Date, u32, u32, u64, Sampling)> {
+/// `[force]`, which is required.
+fn read_force(r: &mut Reader, top: &mut Table<'_>) -> Option<Force> {
+    match top.take("force").and_then(|f| r.table(f)) {
+        Some(mut t) => {
+            let initial = match t.take("initial") {
+                Some(f) => r.input(&f, Domain::NonNegative),
+                None => {
+                    r.missing(&t, "initial", "the personnel on strength on day 0, e.g. initial = 420000");
+                    None
+                }
+            };
+            let target = t.take("target").and_then(|f| r.input(&f, Domain::NonNegative));
+            t.finish(r, &names(keys::FORCE));
+            initial.map(|initial| Force { initial, target })
+        }
+        None => {
+            if !r.diagnostics.iter().any(|d| d.key == "force") {
+                r.push(
+                    "force",
+                    Some(0..0),
+                    "missing required section [force]".into(),
+                    Some("add [force] with initial = <personnel on strength>".into()),
+                );
+            }
+            None
+        }
+    }
+}
+
+/// Every table of the array `[[key]]`, each read by `read`.
+fn read_tables<'a, T>(
+    r: &mut Reader,
+    top: &mut Table<'a>,
+    key: &str,
+    mut read: impl FnMut(&mut Reader, Table<'a>) -> Option<T>,
+) -> Vec<T> {
+    let tables = top.take(key).map(|f| r.tables(f)).unwrap_or_default();
+    tables.into_iter().filter_map(|t| read(r, t)).collect()
+}
+
+/// `[cost]`.
+fn read_cost(r: &mut Reader, mut t: Table<'_>) -> Option<Cost> {
+    let monthly_pay = r.input_or(&mut t, "monthly_pay", 0.0, Domain::NonNegative);
+    let currency = match t.take("currency") {
+        Some(f) => r.string(&f),
+        None => Some("USD".to_string()),
+    };
+    t.finish(r, &names(keys::COST));
+    Some(Cost { monthly_pay: monthly_pay?, currency: currency? })
+}
+
+/// `[goal]`: the size of a new army and its deadline (default: the horizon's last day).
+fn read_goal(r: &mut Reader, mut t: Table<'_>, horizon: Option<Horizon>, days_overridden: bool) -> Option<Goal> {
+    let new_army = match t.take("new_army") {
+        Some(f) => r.input(&f, Domain::NonNegative),
+        None => {
+            r.missing(&t, "new_army", "the surplus personnel that resource one new army, e.g. new_army = 30000");
+            None
+        }
+    };
+    let by = match (t.take("by"), horizon) {
+        (Some(f), Some(h)) => r.date(&f).and_then(|d| h.day_within(r, &f, d, days_overridden).map(|day| (d, day))),
+        (Some(f), None) => {
+            r.date(&f);
+            None
+        }
+        (None, Some(h)) => Some((h.last(), h.days - 1)),
+        (None, None) => None,
+    };
+    t.finish(r, &names(keys::GOAL));
+    let (by, by_day) = by?;
+    let new_army = new_army?;
+    Some(Goal { new_army, size: r.value(new_army).clone(), by, by_day })
+}
+
+/// `[simulation]`, with the command line's overrides applied.
+#[derive(Clone, Copy)]
+struct Simulation {
+    start: Date,
+    days: u32,
+    runs: u32,
+    seed: u64,
+    sampling: Sampling,
+}
+
+/// `[simulation]`, with the command line's overrides applied.
+fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option<Simulation> {
     let Some(mut t) = top.take("simulation").and_then(|f| r.table(f)) else {
         if !r.diagnostics.iter().any(|d| d.key == "simulation") {
             r.push(
@@ -293,7 +306,7 @@ fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option
         None => Some(Sampling::Random),
     };
     t.finish(r, &names(keys::SIMULATION));
-    Some((start?, days?, runs?, seed?, sampling?))
+    Some(Simulation { start: start?, days: days?, runs: runs?, seed: seed?, sampling: sampling? })
 }
 
 /// A rate key read as a schedule of day indices.
