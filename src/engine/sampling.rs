@@ -749,3 +749,83 @@ mod tests {
         assert_eq!(binomial(&mut rng, 0, 0.5), 0);
     }
 }
+
+/// Value stability: a fixed seed gives these exact first values from every sampler the
+/// engine owns, on every path, so that a change to any draw (a new approximation, a
+/// reordered step, another platform's maths) fails here and must be intended. As
+/// rand_distr's `value_stability` tests, the expected values are the samplers' own output
+/// when these tests were written, not derived by hand.
+#[cfg(test)]
+mod value_stability {
+    use super::*;
+    use crate::random::named_stream;
+
+    fn first<T>(name: &str, mut draw: impl FnMut(&mut StreamRng) -> T) -> Vec<T> {
+        let mut rng = named_stream(2026, 0, name);
+        (0..6).map(|_| draw(&mut rng)).collect()
+    }
+
+    #[test]
+    fn poisson_exact_and_approximated() {
+        assert_eq!(first("p", |r| poisson(r, 3.0)), [3, 2, 3, 6, 4, 4]);
+        assert_eq!(first("p", |r| poisson(r, 15.0)), [16, 16, 12, 19, 22, 10]);
+        assert_eq!(first("p", |r| poisson(r, 600.0)), [603, 588, 598, 634, 621, 617]);
+    }
+
+    #[test]
+    fn binomial_search_btrd_and_approximated() {
+        // n·p < 10: inversion by search; n·p ≥ 10 with variance < 20: BTRD, for p on both
+        // sides of ½; variance ≥ 20: Cornish–Fisher.
+        assert_eq!(first("b", |r| binomial(r, 20, 0.3)), [6, 6, 4, 8, 3, 7]);
+        assert_eq!(first("b", |r| binomial(r, 40, 0.3)), [13, 11, 12, 11, 13, 12]);
+        assert_eq!(first("b", |r| binomial(r, 40, 0.7)), [27, 29, 28, 29, 27, 28]);
+        assert_eq!(first("b", |r| binomial(r, 800, 0.35)), [279, 282, 260, 295, 269, 282]);
+    }
+
+    #[test]
+    fn gamma_on_both_branches_and_the_negative_binomial() {
+        let shape_2 = StandardGamma::new(2.0).expect("a shape");
+        let shape_half = StandardGamma::new(0.5).expect("a shape");
+        let want_2 = [
+            1.153344585221253,
+            0.7847067065586865,
+            1.3653183974472112,
+            2.8142504895284435,
+            0.864264908835817,
+            2.156463458772717,
+        ];
+        assert_eq!(first("g", |r| shape_2.sample(r)), want_2);
+        let want_half = [
+            0.018795084931301845,
+            1.4079420694199858,
+            0.08023487364930765,
+            0.5533504359567489,
+            0.5455314570169179,
+            0.4809355258715758,
+        ];
+        assert_eq!(first("g", |r| shape_half.sample(r)), want_half);
+        let negative_binomial = DailyCount::new(Some(15.0));
+        assert_eq!(first("nb", |r| negative_binomial.sample(r, 600.0)), [775, 642, 871, 458, 843, 601]);
+    }
+
+    #[test]
+    fn the_ziggurat_and_its_tail() {
+        let want = [
+            -0.11340623743458722,
+            0.750941764472048,
+            0.18818414921220364,
+            -0.6466417070200804,
+            1.6088012599616985,
+            -0.5581680533812621,
+        ];
+        assert_eq!(first("z", standard_normal), want);
+        // The first draw beyond the ziggurat's base strip, r = 3.654…: the slow path with
+        // its logarithms (from libm, so the same bits everywhere).
+        let mut rng = named_stream(2026, 0, "tail");
+        let (at, z) = (1..)
+            .map(|i| (i, standard_normal(&mut rng)))
+            .find(|(_, z)| z.abs() > 3.654_152_885_361_009)
+            .expect("a tail draw");
+        assert_eq!((at, z), (1665, -3.682524724405628));
+    }
+}

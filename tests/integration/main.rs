@@ -8,6 +8,7 @@ mod checks;
 mod cli;
 mod common;
 mod flows;
+mod golden;
 mod limits;
 mod properties;
 mod schema;

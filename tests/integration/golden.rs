@@ -1,0 +1,32 @@
+//! The same bytes on every machine, pinned: digests of `summary.json` and `daily.csv` for
+//! the benchmark workload, which exercises every flow and every sampler. Any change to any
+//! draw, statistic or number format changes them; such a change must be intended, and
+//! the digests updated in the same commit with the reason.
+
+use muster::format::sha256_hex;
+use muster::output::{daily_csv, summary_json};
+use muster::pipeline;
+use muster::scenario::{Overrides, Scenario};
+
+/// `benches/every-flow.toml` at 300 runs, as its outputs' SHA-256 (summary, daily): what
+/// `simulate benches/every-flow.toml --runs 300` writes, as `sha256sum` gives it (checked
+/// when pinned, and equal to the outputs of the engine before the refactoring of issue 14).
+const GOLDEN: [&str; 2] = [
+    "5297dc74c96010d83d373b5666232270b759a0849338c3a56c071e9709b7ad7b",
+    "e617388b057730e8e6d4dd423ab1400d6e9cda649cc87e0fe070d262b633dd66",
+];
+
+#[test]
+fn the_benchmark_workload_gives_the_pinned_bytes() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/every-flow.toml");
+    let text = std::fs::read_to_string(path).expect("the workload");
+    let overrides = Overrides { runs: Some(300), ..Overrides::default() };
+    // A fixed file name: summary.json records the file as named.
+    let scenario = Scenario::parse("benches/every-flow.toml", &text, overrides).expect("a valid workload");
+    let finished = pipeline::simulate(&scenario, None, None);
+    let digests = [
+        sha256_hex(summary_json(&finished.summary).as_bytes()),
+        sha256_hex(daily_csv(&finished.summary, &finished.bands).as_bytes()),
+    ];
+    assert_eq!(digests, GOLDEN.map(String::from), "the workload's outputs changed; if intended, update GOLDEN");
+}
