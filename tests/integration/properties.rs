@@ -120,7 +120,7 @@ proptest! {
             for band in row {
                 let p = band.percentiles();
                 prop_assert!(p.windows(2).all(|w| w[0] <= w[1]), "day {}: {:?}", day, band);
-                prop_assert!(band.mean >= p[0].min(band.mean) && band.mean.is_finite());
+                prop_assert!(band.mean.is_finite(), "day {}: {:?}", day, band);
             }
         }
         let s = Summary::new(&sc, &results);
