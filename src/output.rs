@@ -12,30 +12,44 @@ use crate::engine::SERIES;
 use crate::format::{input_value, probability, thousands};
 use crate::stats::{Band, Summary};
 
-/// The `daily.csv` header: `day,date`, then `<series>_<stat>` for every series.
-pub fn daily_csv_header() -> String {
-    let mut h = String::from("day,date");
-    for s in SERIES {
-        for stat in ["mean", "p5", "p25", "p50", "p75", "p95"] {
-            let _ = write!(h, ",{s}_{stat}");
-        }
+/// Rows as CSV text through `csv::Writer`, which quotes a field only when it must (a
+/// comma, a quote or a line break in it; RFC 4180). Every row has the header's length.
+pub fn csv_text<R, F>(header: &[&str], rows: impl IntoIterator<Item = R>) -> String
+where
+    R: IntoIterator<Item = F>,
+    F: AsRef<[u8]>,
+{
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to memory fails only on a row of the wrong length, which is a bug here.
+    w.write_record(header).expect("a CSV header");
+    for row in rows {
+        w.write_record(row).expect("a row as long as its header");
     }
-    h
+    String::from_utf8(w.into_inner().expect("CSV in memory")).expect("CSV of UTF-8 fields")
+}
+
+/// The `daily.csv` columns: `day,date`, then `<series>_<stat>` for every series.
+pub fn daily_csv_columns() -> Vec<String> {
+    let mut columns = vec!["day".to_string(), "date".to_string()];
+    for s in SERIES {
+        columns.extend(["mean", "p5", "p25", "p50", "p75", "p95"].map(|stat| format!("{s}_{stat}")));
+    }
+    columns
 }
 
 /// `daily.csv`: one row a day. Numbers are written in Rust's shortest round-trip form,
 /// so the file is byte-identical wherever the same results are written.
 pub fn daily_csv(summary: &Summary, bands: &[[Band; SERIES.len()]]) -> String {
-    let mut out = daily_csv_header();
-    out.push('\n');
-    for (day, row) in bands.iter().enumerate() {
-        let _ = write!(out, "{day},{}", summary.start.add_days(day as i64));
+    let columns = daily_csv_columns();
+    let header: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let rows = bands.iter().enumerate().map(|(day, row)| {
+        let mut fields = vec![day.to_string(), summary.start.add_days(day as i64).to_string()];
         for b in row {
-            let _ = write!(out, ",{},{},{},{},{},{}", b.mean, b.p5, b.p25, b.p50, b.p75, b.p95);
+            fields.extend([b.mean, b.p5, b.p25, b.p50, b.p75, b.p95].map(|x| x.to_string()));
         }
-        out.push('\n');
-    }
-    out
+        fields
+    });
+    csv_text(&header, rows)
 }
 
 /// `summary.json`, pretty-printed.
@@ -206,26 +220,35 @@ pub fn precision_notes(summaries: &[Summary]) -> String {
 
 /// `sensitivity.csv`: one row per uncertain input, largest swing first.
 pub fn sensitivity_csv(s: &crate::analysis::Sensitivity) -> String {
-    let mut out =
-        String::from("rank,input,distribution,p10,p90,spearman,outcome_at_p10,outcome_at_p90,swing,outcome,baseline\n");
-    for (i, r) in s.inputs.iter().enumerate() {
-        let dist = r.distribution.to_string().replace('"', "\"\"");
-        let _ = writeln!(
-            out,
-            "{},{},\"{dist}\",{},{},{},{},{},{},{},{}",
-            i + 1,
-            r.key,
-            r.p10,
-            r.p90,
-            r.spearman,
-            r.at_p10,
-            r.at_p90,
-            r.swing(),
-            s.outcome.name(),
-            s.baseline
-        );
-    }
-    out
+    let header = [
+        "rank",
+        "input",
+        "distribution",
+        "p10",
+        "p90",
+        "spearman",
+        "outcome_at_p10",
+        "outcome_at_p90",
+        "swing",
+        "outcome",
+        "baseline",
+    ];
+    let rows = s.inputs.iter().enumerate().map(|(i, r)| {
+        [
+            (i + 1).to_string(),
+            r.key.clone(),
+            r.distribution.to_string(),
+            r.p10.to_string(),
+            r.p90.to_string(),
+            r.spearman.to_string(),
+            r.at_p10.to_string(),
+            r.at_p90.to_string(),
+            r.swing().to_string(),
+            s.outcome.name().to_string(),
+            s.baseline.to_string(),
+        ]
+    });
+    csv_text(&header, rows)
 }
 
 /// A number on an outcome's scale: a probability with 3 decimals, else a rounded count.
@@ -291,22 +314,20 @@ pub fn sensitivity_table(name: &str, goal: &str, s: &crate::analysis::Sensitivit
 
 /// `breakeven.csv`: every evaluation of the probability, by value of the varied input.
 pub fn breakeven_csv(b: &crate::analysis::BreakEven) -> String {
-    let mut out = String::from("input,value,probability,lo95,hi95,runs,target,breakeven\n");
-    for p in &b.points {
-        let _ = writeln!(
-            out,
-            "{},{},{},{},{},{},{},{}",
-            b.key,
-            p.value,
-            p.probability,
-            p.lo95,
-            p.hi95,
-            b.runs,
-            b.target,
-            b.value.map_or(String::new(), |v| v.to_string())
-        );
-    }
-    out
+    let header = ["input", "value", "probability", "lo95", "hi95", "runs", "target", "breakeven"];
+    let rows = b.points.iter().map(|p| {
+        [
+            b.key.clone(),
+            p.value.to_string(),
+            p.probability.to_string(),
+            p.lo95.to_string(),
+            p.hi95.to_string(),
+            b.runs.to_string(),
+            b.target.to_string(),
+            b.value.map_or(String::new(), |v| v.to_string()),
+        ]
+    });
+    csv_text(&header, rows)
 }
 
 /// The answer of a break-even search in one sentence.
@@ -339,7 +360,7 @@ mod tests {
 
     #[test]
     fn header_names_every_series_and_statistic() {
-        let h = daily_csv_header();
+        let h = daily_csv_columns().join(",");
         assert!(h.starts_with(
             "day,date,deployed_mean,deployed_p5,deployed_p25,deployed_p50,deployed_p75,deployed_p95,formation_mean"
         ));

@@ -1,8 +1,6 @@
 //! Several scenarios side by side: `formation` bands on one date axis, and the new-army
 //! probability of each with its 95% interval.
 
-use std::fmt::Write as _;
-
 use plotters::coord::Shift;
 use plotters::element::Polygon;
 use plotters::prelude::*;
@@ -17,6 +15,7 @@ use super::{
 use crate::engine::SERIES;
 use crate::engine::series::FORMATION;
 use crate::format::{probability, thousands};
+use crate::output;
 use crate::stats::{Band, Summary, paired_difference};
 
 /// One scenario in a comparison.
@@ -227,75 +226,80 @@ fn goal_size(e: &ComparisonEntry<'_>) -> String {
     e.new_army.map_or_else(|| "?".into(), thousands)
 }
 
-/// A CSV field, quoted when it holds a comma, quote or line break.
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_string() }
-}
-
 /// `comparison.csv`: one row per scenario with the headline numbers, and the paired
 /// difference of its new-army probability from the first scenario's (same seed and runs).
 pub fn comparison_csv(entries: &[ComparisonEntry<'_>]) -> String {
-    let mut out = String::from(
-        "scenario,file,scenario_sha256,runs,seed,start,days,deployed_end_p50,formation_end_p5,formation_end_p50,formation_end_p95,\
-total_end_p50,casualties_total_p50,recruited_total_p50,new_army_size,new_army_by,new_army_probability,\
-new_army_probability_lo95,new_army_probability_hi95,day_reached_p50,date_reached_p50,cost_total_p50,currency,\
-paired_difference_vs_first,paired_difference_lo95,paired_difference_hi95\n",
-    );
-    for (i, e) in entries.iter().enumerate() {
+    let header = [
+        "scenario",
+        "file",
+        "scenario_sha256",
+        "runs",
+        "seed",
+        "start",
+        "days",
+        "deployed_end_p50",
+        "formation_end_p5",
+        "formation_end_p50",
+        "formation_end_p95",
+        "total_end_p50",
+        "casualties_total_p50",
+        "recruited_total_p50",
+        "new_army_size",
+        "new_army_by",
+        "new_army_probability",
+        "new_army_probability_lo95",
+        "new_army_probability_hi95",
+        "day_reached_p50",
+        "date_reached_p50",
+        "cost_total_p50",
+        "currency",
+        "paired_difference_vs_first",
+        "paired_difference_lo95",
+        "paired_difference_hi95",
+    ];
+    let first = &entries[0];
+    let rows = entries.iter().enumerate().map(|(i, e)| {
         let s = e.summary;
-        let _ = write!(
-            out,
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            csv_field(&s.name),
-            csv_field(&s.file),
-            s.scenario_sha256,
-            s.runs,
-            s.seed,
-            s.start,
-            s.days,
-            s.deployed_end.p50,
-            s.formation_end.p5,
-            s.formation_end.p50,
-            s.formation_end.p95,
-            s.total_end.p50,
-            s.casualties_total.p50,
-            s.recruited_total.p50
-        );
+        let mut row = vec![
+            s.name.clone(),
+            s.file.clone(),
+            s.scenario_sha256.clone(),
+            s.runs.to_string(),
+            s.seed.to_string(),
+            s.start.to_string(),
+            s.days.to_string(),
+        ];
+        let ends = [s.deployed_end.p50, s.formation_end.p5, s.formation_end.p50, s.formation_end.p95, s.total_end.p50];
+        row.extend(ends.into_iter().chain([s.casualties_total.p50, s.recruited_total.p50]).map(|x| x.to_string()));
         match &s.new_army {
             Some(g) => {
                 let reached = g.day_reached.p50;
-                let _ = write!(
-                    out,
-                    ",{},{},{},{},{},{},{}",
+                row.extend([
                     e.new_army.map_or(String::new(), |v| v.to_string()),
-                    g.by,
-                    g.probability,
-                    g.probability_ci95[0],
-                    g.probability_ci95[1],
+                    g.by.to_string(),
+                    g.probability.to_string(),
+                    g.probability_ci95[0].to_string(),
+                    g.probability_ci95[1].to_string(),
                     reached.map_or(String::new(), |d| d.to_string()),
-                    reached.map_or(String::new(), |d| s.start.add_days(d.round() as i64).to_string())
-                );
+                    reached.map_or(String::new(), |d| s.start.add_days(d.round() as i64).to_string()),
+                ]);
             }
-            None => out.push_str(",,,,,,,"),
+            None => row.extend(std::iter::repeat_n(String::new(), 7)),
         }
-        let _ = write!(
-            out,
-            ",{},{}",
-            s.cost_total.map_or(String::new(), |c| c.p50.to_string()),
-            csv_field(s.currency.as_deref().unwrap_or(""))
-        );
+        row.push(s.cost_total.map_or(String::new(), |c| c.p50.to_string()));
+        row.push(s.currency.clone().unwrap_or_default());
         // Paired with the first scenario: same runs and seed, so common random numbers.
-        let first = &entries[0];
         let paired =
             i > 0 && !e.reached.is_empty() && e.reached.len() == first.reached.len() && s.seed == first.summary.seed;
         if paired {
             let (d, lo, hi) = paired_difference(&first.reached, &e.reached);
-            let _ = writeln!(out, ",{d},{lo},{hi}");
+            row.extend([d, lo, hi].map(|x| x.to_string()));
         } else {
-            out.push_str(",,,\n");
+            row.extend(std::iter::repeat_n(String::new(), 3));
         }
-    }
-    out
+        row
+    });
+    output::csv_text(&header, rows)
 }
 
 #[cfg(test)]
@@ -304,8 +308,7 @@ mod tests {
 
     #[test]
     fn csv_fields_are_quoted_when_needed() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("Partial mobilization (300,000)"), "\"Partial mobilization (300,000)\"");
-        assert_eq!(csv_field("say \"no\""), "\"say \"\"no\"\"\"");
+        let text = output::csv_text(&["a", "b"], [["plain", "Partial mobilization (300,000)"], ["say \"no\"", ""]]);
+        assert_eq!(text, "a,b\nplain,\"Partial mobilization (300,000)\"\n\"say \"\"no\"\"\",\n");
     }
 }
