@@ -145,7 +145,7 @@ impl Series {
             // Line numbers count the header as line 1.
             let line = i + 2;
             let cell = |j: usize| row.get(j).unwrap_or("");
-            let date: Date = cell(0).parse().map_err(|e: String| fail(format!("line {line}: {e}")))?;
+            let date: Date = cell(0).parse().map_err(|e| fail(format!("line {line}: {e}")))?;
             let value: f64 = cell(index).parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
                 fail(format!("line {line}: `{}` in column `{}` is not a number", cell(index), headers[index]))
             })?;

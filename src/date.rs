@@ -59,12 +59,17 @@ fn days_in_month(year: i32, month: u32) -> u32 {
     }
 }
 
+/// Text that is not a date of the form `YYYY-MM-DD`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a date (YYYY-MM-DD)")]
+pub struct DateError(pub String);
+
 impl std::str::FromStr for Date {
-    type Err = String;
+    type Err = DateError;
 
     /// Parses `YYYY-MM-DD`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}` is not a date (YYYY-MM-DD)");
+    fn from_str(s: &str) -> Result<Self, DateError> {
+        let bad = || DateError(s.to_string());
         let mut parts = s.trim().splitn(3, '-');
         let (Some(y), Some(m), Some(d)) = (parts.next(), parts.next(), parts.next()) else { return Err(bad()) };
         if y.len() != 4 || m.len() != 2 || d.len() != 2 {

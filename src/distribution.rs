@@ -114,10 +114,71 @@ pub enum Form {
     },
 }
 
-/// Why an uncertain number's parameters are invalid; the text names the parameter.
+/// Why an uncertain number's parameters are invalid; each names the parameter.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error("{0}")]
-pub struct FormError(pub String);
+pub enum FormError {
+    /// A fixed value outside the key's range.
+    #[error("{value} is out of range: this key takes {}", domain.describe())]
+    ValueOutOfRange {
+        /// The value.
+        value: f64,
+        /// The key's range.
+        domain: Domain,
+    },
+    /// A parameter outside the key's range.
+    #[error("`{name}` = {value} is out of range: this key takes {}", domain.describe())]
+    OutOfRange {
+        /// The parameter.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+        /// The key's range.
+        domain: Domain,
+    },
+    /// A parameter that is infinite or not a number.
+    #[error("`{name}` must be a finite number, not {value}")]
+    NotFinite {
+        /// The parameter.
+        name: &'static str,
+        /// Its value.
+        value: f64,
+    },
+    /// `min > max`.
+    #[error("`min` ({min}) is greater than `max` ({max})")]
+    MinAboveMax {
+        /// `min`.
+        min: f64,
+        /// `max`.
+        max: f64,
+    },
+    /// A mode outside `[min, max]`.
+    #[error("`mode` ({mode}) must lie between `min` ({min}) and `max` ({max})")]
+    ModeOutside {
+        /// `min`.
+        min: f64,
+        /// `mode`.
+        mode: f64,
+        /// `max`.
+        max: f64,
+    },
+    /// A negative standard deviation.
+    #[error("`sd` must be ≥ 0, not {0}")]
+    NegativeSd(f64),
+    /// A lognormal whose mean is not positive.
+    #[error("a lognormal's `mean` must be > 0, not {0}")]
+    LogNormalMean(f64),
+    /// Beta shapes that are not positive.
+    #[error("`alpha` and `beta` must both be > 0 (got {alpha} and {beta})")]
+    BetaShapes {
+        /// `alpha`.
+        alpha: f64,
+        /// `beta`.
+        beta: f64,
+    },
+    /// A beta distribution (which can be 0) for a key that must be positive.
+    #[error("a beta distribution can be 0, but this key must be > 0")]
+    BetaCanBeZero,
+}
 
 impl Uncertain {
     /// A fixed value; it must lie in the domain.
@@ -131,28 +192,23 @@ impl Uncertain {
     /// A parameter that is not finite, `min > max`, a mode outside `[min, max]`, a negative
     /// standard deviation, non-positive Beta shapes, or a support that leaves the domain.
     pub fn new(form: Form, domain: Domain) -> Result<Self, FormError> {
-        let err = |s: String| Err(FormError(s));
-        let within = |name: &str, x: f64| -> Result<(), FormError> {
-            if domain.contains(x) {
-                Ok(())
-            } else {
-                Err(FormError(format!("`{name}` = {x} is out of range: this key takes {}", domain.describe())))
-            }
+        let within = |name: &'static str, value: f64| -> Result<(), FormError> {
+            if domain.contains(value) { Ok(()) } else { Err(FormError::OutOfRange { name, value, domain }) }
         };
-        let finite = |name: &str, x: f64| -> Result<(), FormError> {
-            if x.is_finite() { Ok(()) } else { Err(FormError(format!("`{name}` must be a finite number, not {x}"))) }
+        let finite = |name: &'static str, value: f64| -> Result<(), FormError> {
+            if value.is_finite() { Ok(()) } else { Err(FormError::NotFinite { name, value }) }
         };
         match form {
-            Form::Fixed(v) => {
-                if !domain.contains(v) {
-                    return err(format!("{v} is out of range: this key takes {}", domain.describe()));
+            Form::Fixed(value) => {
+                if !domain.contains(value) {
+                    return Err(FormError::ValueOutOfRange { value, domain });
                 }
             }
             Form::Uniform { min, max } => {
                 within("min", min)?;
                 within("max", max)?;
                 if min > max {
-                    return err(format!("`min` ({min}) is greater than `max` ({max})"));
+                    return Err(FormError::MinAboveMax { min, max });
                 }
             }
             Form::Triangular { min, mode, max } | Form::Pert { min, mode, max } => {
@@ -160,38 +216,38 @@ impl Uncertain {
                 within("max", max)?;
                 finite("mode", mode)?;
                 if min > max {
-                    return err(format!("`min` ({min}) is greater than `max` ({max})"));
+                    return Err(FormError::MinAboveMax { min, max });
                 }
                 if !(min..=max).contains(&mode) {
-                    return err(format!("`mode` ({mode}) must lie between `min` ({min}) and `max` ({max})"));
+                    return Err(FormError::ModeOutside { min, mode, max });
                 }
             }
             Form::Normal { mean, sd } => {
                 within("mean", mean)?;
                 finite("sd", sd)?;
                 if sd < 0.0 {
-                    return err(format!("`sd` must be ≥ 0, not {sd}"));
+                    return Err(FormError::NegativeSd(sd));
                 }
             }
             Form::LogNormal { mean, sd } => {
                 finite("mean", mean)?;
                 finite("sd", sd)?;
                 if mean <= 0.0 {
-                    return err(format!("a lognormal's `mean` must be > 0, not {mean}"));
+                    return Err(FormError::LogNormalMean(mean));
                 }
                 within("mean", mean)?;
                 if sd < 0.0 {
-                    return err(format!("`sd` must be ≥ 0, not {sd}"));
+                    return Err(FormError::NegativeSd(sd));
                 }
             }
             Form::Beta { alpha, beta } => {
                 finite("alpha", alpha)?;
                 finite("beta", beta)?;
                 if alpha <= 0.0 || beta <= 0.0 {
-                    return err(format!("`alpha` and `beta` must both be > 0 (got {alpha} and {beta})"));
+                    return Err(FormError::BetaShapes { alpha, beta });
                 }
                 if domain == Domain::Positive {
-                    return err("a beta distribution can be 0, but this key must be > 0".into());
+                    return Err(FormError::BetaCanBeZero);
                 }
             }
         }
@@ -474,11 +530,12 @@ mod tests {
     #[test]
     fn invalid_parameters_are_rejected_with_the_parameter_named() {
         let e = Uncertain::new(Form::Uniform { min: 5.0, max: 1.0 }, Domain::NonNegative).unwrap_err();
-        assert!(e.0.contains("`min`") && e.0.contains("`max`"), "{e}");
+        assert_eq!(e, FormError::MinAboveMax { min: 5.0, max: 1.0 });
+        assert!(e.to_string().contains("`min`") && e.to_string().contains("`max`"), "{e}");
         let e = Uncertain::new(Form::Pert { min: 1.0, mode: 9.0, max: 5.0 }, Domain::NonNegative).unwrap_err();
-        assert!(e.0.contains("`mode`"), "{e}");
+        assert!(e.to_string().contains("`mode`"), "{e}");
         let e = Uncertain::fixed(1.5, Domain::Fraction).unwrap_err();
-        assert!(e.0.contains("between 0 and 1"), "{e}");
+        assert!(e.to_string().contains("between 0 and 1"), "{e}");
         assert!(Uncertain::fixed(f64::NAN, Domain::NonNegative).is_err());
         assert!(Uncertain::fixed(f64::INFINITY, Domain::NonNegative).is_err());
         assert!(Uncertain::new(Form::Normal { mean: 1.0, sd: -1.0 }, Domain::NonNegative).is_err());

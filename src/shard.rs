@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{Ledger, Results, RunOutcome};
-use crate::scenario::{Observed, Overrides, Scenario};
+use crate::scenario::{Observed, Overrides, Scenario, ScenarioError};
 use crate::sketch::DailyStats;
 
 const MAGIC: &[u8; 8] = b"MUSTERS2";
@@ -33,12 +33,17 @@ pub struct ShardSpec {
     pub count: u32,
 }
 
+/// Text that is not a shard `K/N` with 1 ≤ K ≤ N.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a shard K/N with 1 ≤ K ≤ N (e.g. 2/4)")]
+pub struct ShardSpecError(pub String);
+
 impl std::str::FromStr for ShardSpec {
-    type Err = String;
+    type Err = ShardSpecError;
 
     /// Parses `K/N` with 1 ≤ K ≤ N.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let bad = || format!("`{s}` is not a shard K/N with 1 ≤ K ≤ N (e.g. 2/4)");
+    fn from_str(s: &str) -> Result<Self, ShardSpecError> {
+        let bad = || ShardSpecError(s.to_string());
         let (k, n) = s.split_once('/').ok_or_else(bad)?;
         let (index, count): (u32, u32) = (k.trim().parse().map_err(|_| bad())?, n.trim().parse().map_err(|_| bad())?);
         if index == 0 || index > count {
@@ -168,20 +173,80 @@ pub struct Partial {
     pub dir: PathBuf,
 }
 
+/// Why shard folders cannot be read or merged; each names the folder or file.
+#[derive(Debug, thiserror::Error)]
+pub enum ShardError {
+    /// No `partial.json`: not a shard folder.
+    #[error(
+        "cannot read {dir}/partial.json ({source}): each DIR must be a folder written by `simulate FILE --shard K/N`"
+    )]
+    NotAShard {
+        /// The folder.
+        dir: String,
+        /// Why it could not be read.
+        source: std::io::Error,
+    },
+    /// A file that cannot be read or parsed.
+    #[error("{file}: {message}")]
+    Unreadable {
+        /// The file.
+        file: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A file whose content does not hold together.
+    #[error("{0} is damaged or incomplete")]
+    Damaged(String),
+    /// Shards of different runs.
+    #[error(
+        "{dir} is not a shard of the same run as {first} (scenario text and observed series, --runs/--seed/--days, program version and N must match)"
+    )]
+    Mismatch {
+        /// The odd one.
+        dir: String,
+        /// The first shard.
+        first: String,
+    },
+    /// A shard missing, or given twice.
+    #[error("shard {index}/{count} of {file} is {problem}")]
+    Incomplete {
+        /// Which shard.
+        index: usize,
+        /// Of how many.
+        count: u32,
+        /// The scenario file.
+        file: String,
+        /// "missing" or "given twice".
+        problem: &'static str,
+    },
+    /// The shards hold another number of runs than the scenario.
+    #[error("the shards hold {held} runs; the scenario has {runs}")]
+    RunCount {
+        /// Runs in the shards.
+        held: u32,
+        /// Runs of the scenario.
+        runs: u32,
+    },
+    /// The scenario text recorded in the shards no longer validates (another version).
+    #[error("{0}")]
+    Scenario(ScenarioError),
+}
+
 /// Reads a shard folder.
 ///
 /// # Errors
 /// A missing or damaged file, named.
-pub fn read(dir: &Path) -> Result<Partial, String> {
-    let shown = dir.display();
-    let json = std::fs::read_to_string(dir.join("partial.json")).map_err(|e| {
-        format!(
-            "cannot read {shown}/partial.json ({e}): each DIR must be a folder written by `simulate FILE --shard K/N`"
-        )
-    })?;
-    let info: PartialInfo = serde_json::from_str(&json).map_err(|e| format!("{shown}/partial.json: {e}"))?;
-    let bin = std::fs::read(dir.join("runs.bin")).map_err(|e| format!("{shown}/runs.bin: {e}"))?;
-    let damaged = || format!("{shown}/runs.bin is damaged or incomplete");
+pub fn read(dir: &Path) -> Result<Partial, ShardError> {
+    let shown = dir.display().to_string();
+    let json = std::fs::read_to_string(dir.join("partial.json"))
+        .map_err(|source| ShardError::NotAShard { dir: shown.clone(), source })?;
+    let unreadable = |file: &str, e: &dyn std::fmt::Display| ShardError::Unreadable {
+        file: format!("{shown}/{file}"),
+        message: e.to_string(),
+    };
+    let info: PartialInfo = serde_json::from_str(&json).map_err(|e| unreadable("partial.json", &e))?;
+    let bin = std::fs::read(dir.join("runs.bin")).map_err(|e| unreadable("runs.bin", &e))?;
+    let damaged = || ShardError::Damaged(format!("{shown}/runs.bin"));
     if bin.len() < 24 || &bin[..8] != MAGIC || (bin.len() - 8) % 8 != 0 {
         return Err(damaged());
     }
@@ -212,14 +277,15 @@ pub fn read(dir: &Path) -> Result<Partial, String> {
 }
 
 /// Merges the shards of one scenario: all N present once, from the same scenario text,
-/// overrides and program version, concatenated in run order.
+/// observed series, overrides and program version, concatenated in run order.
 ///
 /// # Errors
 /// A missing, repeated or mismatched shard, named.
-pub fn merge(mut shards: Vec<Partial>) -> Result<(Scenario, Results), String> {
+pub fn merge(mut shards: Vec<Partial>) -> Result<(Scenario, Results), ShardError> {
     shards.sort_by_key(|p| p.info.shard.index);
     let first = &shards[0].info;
     let count = first.shard.count;
+    let incomplete = |index: usize, problem| ShardError::Incomplete { index, count, file: first.file.clone(), problem };
     for (k, p) in shards.iter().enumerate() {
         let i = &p.info;
         if i.text != first.text
@@ -228,38 +294,34 @@ pub fn merge(mut shards: Vec<Partial>) -> Result<(Scenario, Results), String> {
             || i.version != first.version
             || i.shard.count != count
         {
-            return Err(format!(
-                "{} is not a shard of the same run as {} (scenario text and observed series, --runs/--seed/--days, program version and N must match)",
-                p.dir.display(),
-                shards[0].dir.display()
-            ));
+            return Err(ShardError::Mismatch {
+                dir: p.dir.display().to_string(),
+                first: shards[0].dir.display().to_string(),
+            });
         }
         if i.shard.index as usize != k + 1 {
             let problem = if (i.shard.index as usize) < k + 1 { "given twice" } else { "missing" };
-            return Err(format!("shard {}/{count} of {} is {problem}", k + 1, first.file));
+            return Err(incomplete(k + 1, problem));
         }
     }
     if shards.len() != count as usize {
-        return Err(format!("shard {}/{count} of {} is missing", shards.len() + 1, first.file));
+        return Err(incomplete(shards.len() + 1, "missing"));
     }
-    let scenario = Scenario::parse(&first.file, &first.text, first.overrides).map_err(|e| e.to_string())?;
+    let scenario = Scenario::parse(&first.file, &first.text, first.overrides).map_err(ShardError::Scenario)?;
     let fits = |series: &Option<Vec<Option<f64>>>| series.as_ref().is_none_or(|v| v.len() == scenario.days() as usize);
     if !fits(&first.observed.casualties) || !fits(&first.observed.recruited) {
-        return Err(format!(
-            "{}/partial.json is damaged: its observed series do not span the horizon",
-            shards[0].dir.display()
-        ));
+        return Err(ShardError::Damaged(format!("{}/partial.json", shards[0].dir.display())));
     }
     let scenario = scenario.with_observed(first.observed.clone());
     let mut results = Results::empty(scenario.days());
     for p in shards {
         if p.results.days != scenario.days() {
-            return Err(format!("{}/runs.bin is damaged or incomplete", p.dir.display()));
+            return Err(ShardError::Damaged(format!("{}/runs.bin", p.dir.display())));
         }
         results.absorb(p.results);
     }
     if results.runs != scenario.runs() {
-        return Err(format!("the shards hold {} runs; the scenario has {}", results.runs, scenario.runs()));
+        return Err(ShardError::RunCount { held: results.runs, runs: scenario.runs() });
     }
     Ok((scenario, results))
 }

@@ -7,7 +7,7 @@ use clap::Args;
 
 use super::{Failure, OutputOptions, run::publish, thread_pool};
 use crate::pipeline::{self, Finished};
-use crate::shard::{self, Partial};
+use crate::shard::{self, Partial, ShardError};
 
 /// Options of `simulate merge`.
 #[derive(Debug, Args)]
@@ -33,7 +33,11 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let mut scenarios = Vec::new();
     let mut finished = Vec::new();
     for group in groups {
-        let (scenario, merged) = shard::merge(group).map_err(Failure::input)?;
+        let (scenario, merged) = shard::merge(group).map_err(|e| match e {
+            // Rendered with its file, lines and source, as any scenario's problems.
+            ShardError::Scenario(e) => Failure::Scenarios(e.to_string()),
+            e => Failure::input(e),
+        })?;
         finished.push(Finished::new(&scenario, &merged, None));
         scenarios.push(scenario);
     }

@@ -13,7 +13,7 @@ use toml::de::{DeTable, DeValue};
 use super::diagnostic::Diagnostic;
 use super::{Input, InputId};
 use crate::date::Date;
-use crate::distribution::{Domain, Form, Uncertain};
+use crate::distribution::{Domain, Form, FormError, Uncertain};
 
 /// A key and its value, with where both are in the file.
 pub(crate) struct Field<'i> {
@@ -317,8 +317,10 @@ impl Reader {
         match Uncertain::new(form, domain) {
             Ok(u) => Some(u),
             Err(e) => {
-                let help = (!e.0.contains(domain.describe())).then(|| format!("this key takes {}", domain.describe()));
-                self.push(path, Some(span), e.0, help);
+                // A range error already says what the key takes; any other, the help does.
+                let says_range = matches!(e, FormError::ValueOutOfRange { .. } | FormError::OutOfRange { .. });
+                let help = (!says_range).then(|| format!("this key takes {}", domain.describe()));
+                self.push(path, Some(span), e.to_string(), help);
                 None
             }
         }
