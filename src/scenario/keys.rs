@@ -1,10 +1,45 @@
-//! Every key of a scenario file, in one table: the parser takes its lists of valid keys
-//! from here, and [`schema`] turns the same table into the JSON Schema that editors use
-//! to check and complete scenario files as they are typed. So the two cannot disagree.
+//! Every key of a scenario file, in one table: the parser takes its valid keys, ranges,
+//! defaults, enum words and distribution forms from here, and [`schema`] turns the same
+//! table into the JSON Schema that editors use to check and complete scenario files as
+//! they are typed. So the two cannot disagree.
+
+use std::ops::RangeInclusive;
 
 use serde_json::{Map, Value, json};
 
 use crate::distribution::Domain;
+use crate::limits::LIMITS;
+
+/// The forms of an uncertain number: each `dist` word and its parameters, in order.
+pub const DISTRIBUTIONS: &[(&str, &[&str])] = &[
+    ("uniform", &["min", "max"]),
+    ("triangular", &["min", "mode", "max"]),
+    ("pert", &["min", "mode", "max"]),
+    ("normal", &["mean", "sd"]),
+    ("lognormal", &["mean", "sd"]),
+    ("beta", &["alpha", "beta"]),
+    ("fixed", &["value"]),
+];
+
+/// The parameters of the distribution `dist`, or `None` for an unknown word.
+pub fn parameters(dist: &str) -> Option<&'static [&'static str]> {
+    DISTRIBUTIONS.iter().find(|(d, _)| *d == dist).map(|(_, p)| *p)
+}
+
+/// A key's value when a file leaves it out (MODEL.md's defaults).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Default {
+    /// No constant default: required, or derived from other keys.
+    None,
+    /// A number (an uncertain key's fixed default, or a delay in days).
+    Number(f64),
+    /// A whole number.
+    Integer(i64),
+    /// A word or text.
+    Text(&'static str),
+    /// true or false.
+    Flag(bool),
+}
 
 /// What a key holds.
 #[derive(Clone, Copy, Debug)]
@@ -33,7 +68,7 @@ pub enum Kind {
     Tables(&'static [Key]),
 }
 
-/// A key: its name, what it holds, whether it is required, and what it means.
+/// A key: its name, what it holds, whether it is required, its default, and what it means.
 #[derive(Clone, Copy, Debug)]
 pub struct Key {
     /// The name.
@@ -42,31 +77,105 @@ pub struct Key {
     pub kind: Kind,
     /// Whether a file must give it.
     pub required: bool,
+    /// Its value when left out.
+    pub default: Default,
     /// What it means, shown by editors.
     pub doc: &'static str,
 }
 
 const fn key(name: &'static str, kind: Kind, doc: &'static str) -> Key {
-    Key { name, kind, required: false, doc }
+    Key { name, kind, required: false, default: Default::None, doc }
 }
 
 const fn required(name: &'static str, kind: Kind, doc: &'static str) -> Key {
-    Key { name, kind, required: true, doc }
+    Key { name, kind, required: true, default: Default::None, doc }
+}
+
+const fn or(name: &'static str, kind: Kind, default: Default, doc: &'static str) -> Key {
+    Key { name, kind, required: false, default, doc }
+}
+
+impl Key {
+    /// The range of an integer key.
+    ///
+    /// # Panics
+    /// If the key is not an integer (a mistake in this table, caught by every test).
+    pub fn range(&self) -> RangeInclusive<i64> {
+        match self.kind {
+            Kind::Integer(min, max) => min..=max,
+            _ => panic!("`{}` is not an integer key", self.name),
+        }
+    }
+
+    /// The domain of an uncertain key.
+    ///
+    /// # Panics
+    /// If the key is not uncertain.
+    pub fn domain(&self) -> Domain {
+        match self.kind {
+            Kind::Uncertain(domain) => domain,
+            _ => panic!("`{}` is not an uncertain key", self.name),
+        }
+    }
+
+    /// The words of a word key.
+    ///
+    /// # Panics
+    /// If the key takes no words.
+    pub fn words(&self) -> &'static [&'static str] {
+        match self.kind {
+            Kind::Word(words) => words,
+            _ => panic!("`{}` takes no words", self.name),
+        }
+    }
+
+    /// The default of a numeric key.
+    ///
+    /// # Panics
+    /// If the key has no numeric default.
+    pub fn default_number(&self) -> f64 {
+        match self.default {
+            Default::Number(x) => x,
+            Default::Integer(i) => i as f64,
+            _ => panic!("`{}` has no numeric default", self.name),
+        }
+    }
+
+    /// The default of a text key.
+    ///
+    /// # Panics
+    /// If the key has no text default.
+    pub fn default_text(&self) -> &'static str {
+        match self.default {
+            Default::Text(t) => t,
+            _ => panic!("`{}` has no text default", self.name),
+        }
+    }
+}
+
+/// The key `name` of `keys`.
+///
+/// # Panics
+/// If there is none (a mistake in the parser, caught by every test).
+pub fn find(keys: &'static [Key], name: &str) -> &'static Key {
+    keys.iter().find(|k| k.name == name).unwrap_or_else(|| panic!("no key `{name}` in the table"))
 }
 
 const COUNT: Kind = Kind::Uncertain(Domain::NonNegative);
 const FRACTION: Kind = Kind::Uncertain(Domain::Fraction);
+const DAYS: Kind = Kind::Uncertain(Domain::NonNegative);
 
 /// `[simulation]`.
 pub const SIMULATION: &[Key] = &[
     required("start", Kind::Date, "Day 0, a TOML date such as 2023-09-03"),
-    required("days", Kind::Integer(1, 36_500), "The horizon: days 0 to days − 1 are simulated"),
-    key("runs", Kind::Integer(1, 100_000_000), "Monte Carlo runs (default 10000)"),
-    key("seed", Kind::Integer(0, i64::MAX), "Master random seed (default 1)"),
-    key(
+    required("days", Kind::Integer(1, LIMITS.max_days as i64), "The horizon: days 0 to days − 1 are simulated"),
+    or("runs", Kind::Integer(1, LIMITS.max_runs as i64), Default::Integer(10_000), "Monte Carlo runs"),
+    or("seed", Kind::Integer(0, i64::MAX), Default::Integer(1), "Master random seed"),
+    or(
         "sampling",
         Kind::Word(&["random", "lhs"]),
-        "How uncertain inputs are sampled: random (default) or lhs (Latin hypercube)",
+        Default::Text("random"),
+        "How uncertain inputs are sampled: random, or lhs (Latin hypercube)",
     ),
 ];
 
@@ -95,7 +204,7 @@ pub const ATTRITION: &[Key] = &[
     key("killed", FRACTION, "Share of casualties killed; killed + wounded + missing = 1"),
     key("wounded", FRACTION, "Share of casualties wounded"),
     key("missing", FRACTION, "Share of casualties missing or captured"),
-    key("return_to_duty", FRACTION, "Share of the wounded who return to duty (default 0)"),
+    or("return_to_duty", FRACTION, Default::Number(0.0), "Share of the wounded who return to duty"),
     key("recovery_days", Kind::Uncertain(Domain::NonNegative), "Recovery delay of the returning wounded, in days"),
 ];
 
@@ -115,9 +224,9 @@ pub const RECRUITMENT: &[Key] = &[
     key("drift", Kind::Table(DRIFT), "Slow wandering of a daily rate: { sd = 0.3, days = 90 }"),
     key("start", Kind::Date, "First day of the window (inclusive; clipped to the horizon)"),
     key("end", Kind::Date, "Last day of the window (inclusive)"),
-    key("training_days", Kind::Uncertain(Domain::NonNegative), "Training delay before arrival, in days (default 0)"),
+    or("training_days", DAYS, Default::Number(0.0), "Training delay before arrival, in days"),
     key("term_days", Kind::Integer(0, u32::MAX as i64), "Service term from arrival, in days; 0 or omitted: no term"),
-    key("renewal", FRACTION, "Share who sign on again at each expiry (default 0); needs term_days"),
+    or("renewal", FRACTION, Default::Number(0.0), "Share who sign on again at each expiry; needs term_days"),
     key("signing_bonus", COUNT, "Paid per recruit at sign-up, counted in cost_total"),
 ];
 
@@ -126,16 +235,21 @@ pub const MOBILIZATION: &[Key] = &[
     key("name", Kind::Text, "Shown in outputs"),
     required("date", Kind::Date, "First day of the call-up, inside the horizon"),
     required("size", COUNT, "Persons called up"),
-    key("callup_days", Kind::Integer(1, u32::MAX as i64), "Days over which the call-up is spread evenly (default 1)"),
-    key("compliance", FRACTION, "Share of those called who report (default 1)"),
-    key("training_days", Kind::Uncertain(Domain::NonNegative), "Training delay before arrival, in days (default 0)"),
+    or(
+        "callup_days",
+        Kind::Integer(1, u32::MAX as i64),
+        Default::Integer(1),
+        "Days over which the call-up is spread evenly",
+    ),
+    or("compliance", FRACTION, Default::Number(1.0), "Share of those called who report"),
+    or("training_days", DAYS, Default::Number(0.0), "Training delay before arrival, in days"),
     key("term_days", Kind::Integer(0, u32::MAX as i64), "0 or omitted: serve to the end; else all leave at term"),
 ];
 
 /// `[cost]`.
 pub const COST: &[Key] = &[
-    key("monthly_pay", COUNT, "Pay a month for each person on strength or in training (default 0)"),
-    key("currency", Kind::Text, "A label (default USD)"),
+    or("monthly_pay", COUNT, Default::Number(0.0), "Pay a month for each person on strength or in training"),
+    or("currency", Kind::Text, Default::Text("USD"), "A label"),
 ];
 
 /// `[goal]`.
@@ -158,7 +272,7 @@ pub const CORRELATION: &[Key] = &[
 pub const SERIES: &[Key] = &[
     required("file", Kind::Text, "A dated CSV file, relative to the scenario file"),
     key("column", Kind::Text, "The value column (default: the first numeric one)"),
-    key("daily", Kind::Flag, "The column holds daily counts (default false: a running total)"),
+    or("daily", Kind::Flag, Default::Flag(false), "The column holds daily counts (false: a running total)"),
 ];
 
 /// `[observed]`.
@@ -198,22 +312,34 @@ pub fn schema() -> Value {
     root.insert(
         "definitions".into(),
         json!({
-            "distribution": {
-                "type": "object",
-                "description": "An uncertain number: uniform (min, max), triangular and pert (min, mode, max), normal and lognormal (mean, sd), beta (alpha, beta), fixed (value)",
-                "required": ["dist"],
-                "additionalProperties": false,
-                "properties": {
-                    "dist": { "enum": ["uniform", "triangular", "pert", "normal", "lognormal", "beta", "fixed"] },
-                    "min": { "type": "number" }, "mode": { "type": "number" }, "max": { "type": "number" },
-                    "mean": { "type": "number" }, "sd": { "type": "number", "minimum": 0 },
-                    "alpha": { "type": "number", "exclusiveMinimum": 0 }, "beta": { "type": "number", "exclusiveMinimum": 0 },
-                    "value": { "type": "number" }
-                }
-            }
+            "distribution": distribution_schema()
         }),
     );
     Value::Object(root.clone())
+}
+
+/// `{ dist = ..., ... }`: the words and parameters of [`DISTRIBUTIONS`].
+fn distribution_schema() -> Value {
+    let forms: Vec<String> = DISTRIBUTIONS.iter().map(|(d, params)| format!("{d} ({})", params.join(", "))).collect();
+    let mut properties = Map::new();
+    properties.insert("dist".into(), json!({ "enum": DISTRIBUTIONS.iter().map(|(d, _)| *d).collect::<Vec<_>>() }));
+    for (_, params) in DISTRIBUTIONS {
+        for p in *params {
+            let bound = match *p {
+                "sd" => json!({ "type": "number", "minimum": 0 }),
+                "alpha" | "beta" => json!({ "type": "number", "exclusiveMinimum": 0 }),
+                _ => json!({ "type": "number" }),
+            };
+            properties.insert((*p).into(), bound);
+        }
+    }
+    json!({
+        "type": "object",
+        "description": format!("An uncertain number: {}", forms.join(", ")),
+        "required": ["dist"],
+        "additionalProperties": false,
+        "properties": properties
+    })
 }
 
 fn table(keys: &[Key], doc: &str) -> Value {
@@ -233,6 +359,21 @@ fn uncertain(domain: Domain, doc: &str) -> Value {
 }
 
 fn kind(k: &Key) -> Value {
+    let mut schema = kind_schema(k);
+    let default = match k.default {
+        Default::None => None,
+        Default::Number(x) => Some(json!(x)),
+        Default::Integer(i) => Some(json!(i)),
+        Default::Text(t) => Some(json!(t)),
+        Default::Flag(b) => Some(json!(b)),
+    };
+    if let (Some(default), Some(object)) = (default, schema.as_object_mut()) {
+        object.insert("default".into(), default);
+    }
+    schema
+}
+
+fn kind_schema(k: &Key) -> Value {
     let doc = k.doc;
     match k.kind {
         Kind::Text => json!({ "type": "string", "description": doc }),
@@ -254,5 +395,57 @@ fn kind(k: &Key) -> Value {
         }
         Kind::Table(keys) => table(keys, doc),
         Kind::Tables(keys) => json!({ "type": "array", "description": doc, "items": table(keys, doc) }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Overrides, Sampling, Scenario};
+
+    const HEAD: &str = "[simulation]\nstart = 2024-01-01\ndays = 10\n";
+
+    fn parse(text: &str) -> Result<Scenario, String> {
+        Scenario::parse("k.toml", text, Overrides::default()).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn every_distribution_of_the_table_parses() {
+        for (dist, params) in DISTRIBUTIONS {
+            let value = |p: &str| match p {
+                "min" => 0.2,
+                "mode" | "mean" | "value" => 0.3,
+                "max" => 0.4,
+                "sd" => 0.01,
+                _ => 2.0,
+            };
+            let fields: Vec<String> = params.iter().map(|p| format!("{p} = {}", value(p))).collect();
+            let text = format!(
+                "{HEAD}[force]\ninitial = 100\n[attrition]\ndaily = 1\nrecovery_days = 3\nreturn_to_duty = {{ dist = \"{dist}\", {} }}\n",
+                fields.join(", ")
+            );
+            assert!(parse(&text).is_ok(), "{dist}: {:?}", parse(&text).err());
+        }
+    }
+
+    #[test]
+    fn every_word_and_default_of_the_table_is_the_parsers() {
+        let sampling = find(SIMULATION, "sampling");
+        for word in sampling.words() {
+            let text = format!("{HEAD}sampling = \"{word}\"\n[force]\ninitial = 100\n");
+            assert!(parse(&text).is_ok(), "sampling = {word}");
+        }
+        let plain = parse(&format!("{HEAD}[force]\ninitial = 100\n[cost]\n")).expect("valid");
+        assert_eq!(i64::from(plain.runs()), find(SIMULATION, "runs").default_number() as i64);
+        assert_eq!(plain.seed() as f64, find(SIMULATION, "seed").default_number());
+        assert_eq!(plain.sampling(), Sampling::default());
+        assert_eq!(sampling.default_text(), "random");
+        assert_eq!(plain.cost().map(|c| c.currency()), Some(find(COST, "currency").default_text()));
+        // The horizon's range is the limit's.
+        assert_eq!(*find(SIMULATION, "days").range().end(), i64::from(LIMITS.max_days));
+        assert!(
+            parse(&format!("[simulation]\nstart = 2024-01-01\ndays = {}\n[force]\ninitial = 1\n", LIMITS.max_days + 1))
+                .is_err()
+        );
     }
 }

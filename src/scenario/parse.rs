@@ -174,10 +174,10 @@ fn read_tables<'a, T>(
 
 /// `[cost]`.
 fn read_cost(r: &mut Reader, mut t: Table<'_>) -> Option<Cost> {
-    let monthly_pay = r.input_or(&mut t, "monthly_pay", 0.0, Domain::NonNegative);
+    let monthly_pay = r.input_or(&mut t, keys::find(keys::COST, "monthly_pay"));
     let currency = match t.take("currency") {
         Some(f) => r.string(&f),
-        None => Some("USD".to_string()),
+        None => Some(keys::find(keys::COST, "currency").default_text().to_string()),
     };
     t.finish(r, &names(keys::COST));
     Some(Cost { monthly_pay: monthly_pay?, currency: currency? })
@@ -237,7 +237,7 @@ fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option
             None
         }
     };
-    let days_range = 1..=i64::from(LIMITS.max_days);
+    let days_key = keys::find(keys::SIMULATION, "days");
     let days = match (t.take("days"), ov.days) {
         (_, Some(d)) if (1..=LIMITS.max_days).contains(&d) => Some(d),
         (_, Some(d)) => {
@@ -249,13 +249,13 @@ fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option
             );
             None
         }
-        (Some(f), None) => r.integer(&f, days_range, "the horizon in days").map(|d| d as u32),
+        (Some(f), None) => r.integer(&f, days_key.range(), "the horizon in days").map(|d| d as u32),
         (None, None) => {
             r.missing(&t, "days", "the horizon in days, e.g. days = 730");
             None
         }
     };
-    let runs_range = 1..=i64::from(LIMITS.max_runs);
+    let runs_key = keys::find(keys::SIMULATION, "runs");
     let runs_field = t.take("runs");
     let runs = match (&runs_field, ov.runs) {
         (_, Some(n)) if (1..=LIMITS.max_runs).contains(&n) => Some(n),
@@ -268,13 +268,14 @@ fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option
             );
             None
         }
-        (Some(f), None) => r.integer(f, runs_range, "the number of Monte Carlo runs").map(|n| n as u32),
-        (None, None) => Some(10_000),
+        (Some(f), None) => r.integer(f, runs_key.range(), "the number of Monte Carlo runs").map(|n| n as u32),
+        (None, None) => Some(runs_key.default_number() as u32),
     };
+    let seed_key = keys::find(keys::SIMULATION, "seed");
     let seed = match (t.take("seed"), ov.seed) {
         (_, Some(s)) => Some(s),
-        (Some(f), None) => r.integer(&f, 0..=i64::MAX, "the random seed").map(|s| s as u64),
-        (None, None) => Some(1),
+        (Some(f), None) => r.integer(&f, seed_key.range(), "the random seed").map(|s| s as u64),
+        (None, None) => Some(seed_key.default_number() as u64),
     };
     if let Some(n) = runs
         && u64::from(n) > LIMITS.runs_in_memory()
@@ -294,16 +295,15 @@ fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option
             Some("random") => Some(Sampling::Random),
             Some("lhs") => Some(Sampling::LatinHypercube),
             Some(other) => {
-                r.error_with_help(
-                    &f,
-                    format!("unknown sampling \"{other}\""),
-                    "sampling = \"random\" (the default) or \"lhs\" (Latin hypercube)",
-                );
+                let key = keys::find(keys::SIMULATION, "sampling");
+                let words: Vec<String> = key.words().iter().map(|w| format!("\"{w}\"")).collect();
+                let help = format!("sampling = one of {} (default \"{}\")", words.join(", "), key.default_text());
+                r.error_with_help(&f, format!("unknown sampling \"{other}\""), help);
                 None
             }
             None => None,
         },
-        None => Some(Sampling::Random),
+        None => Some(Sampling::default()),
     };
     t.finish(r, &names(keys::SIMULATION));
     Some(Simulation { start: start?, days: days?, runs: runs?, seed: seed?, sampling: sampling? })
@@ -316,12 +316,13 @@ fn read_schedule(r: &mut Reader, field: &Field<'_>, h: Option<Horizon>) -> Optio
     Some(Schedule { steps: steps.into_iter().map(|(from, v)| (from.map_or(i64::MIN, |d| h.day_of(d)), v)).collect() })
 }
 
-/// A delay key (`training_days`, `recovery_days`) discretised over the horizon.
-fn delay(r: &mut Reader, field: Option<Field<'_>>, h: Option<Horizon>) -> Option<DelayKernel> {
+/// A delay key (`training_days`, `recovery_days`) discretised over the horizon; `default`
+/// days when the key is left out.
+fn delay(r: &mut Reader, field: Option<Field<'_>>, h: Option<Horizon>, default: f64) -> Option<DelayKernel> {
     let horizon = h.map_or(LIMITS.max_days, |h| h.days);
     match field {
         Some(f) => r.uncertain(&f, Domain::NonNegative).map(|u| DelayKernel::new(&u, horizon)),
-        None => Some(DelayKernel::exact(0)),
+        None => Some(DelayKernel::exact(default as u32)),
     }
 }
 
@@ -378,7 +379,7 @@ fn read_attrition(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Optio
     let return_field = t.take("return_to_duty");
     let return_to_duty = match &return_field {
         Some(f) => r.input(f, Domain::Fraction),
-        None => Some(r.register(format!("{}.return_to_duty", t.path), Uncertain::known(0.0, Domain::Fraction))),
+        None => Some(r.register_default(&t, keys::find(keys::ATTRITION, "return_to_duty"))),
     };
     let recovery_field = t.take("recovery_days");
     let needs_recovery = return_to_duty.is_some_and(|id| !r.value(id).is_fixed() || r.value(id).nominal_mean() > 0.0);
@@ -392,7 +393,8 @@ fn read_attrition(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Optio
             "add recovery_days = 45, or a distribution of days",
         );
     }
-    let recovery = delay(r, recovery_field, h).map(|k| k.at_least(1));
+    // Left out only when nobody returns (required otherwise, above): no delay to speak of.
+    let recovery = delay(r, recovery_field, h, 0.0).map(|k| k.at_least(1));
     t.finish(r, &names(keys::ATTRITION));
     let [killed, wounded, missing]: [Option<InputId>; 3] = split.try_into().ok()?;
     let dispersion = match dispersion {
@@ -489,10 +491,11 @@ fn read_recruitment(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Opt
     {
         r.error_with_help(f, format!("`end` ({e}) is before `start` ({s})"), "the window is inclusive: start <= end");
     }
-    let training = delay(r, t.take("training_days"), h);
+    let training =
+        delay(r, t.take("training_days"), h, keys::find(keys::RECRUITMENT, "training_days").default_number());
     let term_days = t
         .take("term_days")
-        .and_then(|f| r.integer(&f, 0..=i64::from(u32::MAX), "the service term in days"))
+        .and_then(|f| r.integer(&f, keys::find(keys::RECRUITMENT, "term_days").range(), "the service term in days"))
         .filter(|&d| d > 0)
         .map(|d| d as u32);
     let renewal_field = t.take("renewal");
@@ -505,7 +508,7 @@ fn read_recruitment(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Opt
     }
     let renewal = match &renewal_field {
         Some(f) => r.input(f, Domain::Fraction),
-        None => Some(r.register(format!("{}.renewal", t.path), Uncertain::known(0.0, Domain::Fraction))),
+        None => Some(r.register_default(&t, keys::find(keys::RECRUITMENT, "renewal"))),
     };
     let signing_bonus = t.take("signing_bonus").map(|f| r.input(&f, Domain::NonNegative));
     t.finish(r, &names(keys::RECRUITMENT));
@@ -555,17 +558,21 @@ fn read_mobilization(
             None
         }
     };
+    let callup_key = keys::find(keys::MOBILIZATION, "callup_days");
     let callup_days = match t.take("callup_days") {
-        Some(f) => {
-            r.integer(&f, 1..=i64::from(u32::MAX), "the days over which the call-up is spread").map(|d| d as u32)
-        }
-        None => Some(1),
+        Some(f) => r.integer(&f, callup_key.range(), "the days over which the call-up is spread").map(|d| d as u32),
+        None => Some(callup_key.default_number() as u32),
     };
-    let compliance = r.input_or(&mut t, "compliance", 1.0, Domain::Fraction);
-    let training = delay(r, t.take("training_days"), h);
+    let compliance = r.input_or(&mut t, keys::find(keys::MOBILIZATION, "compliance"));
+    let training =
+        delay(r, t.take("training_days"), h, keys::find(keys::MOBILIZATION, "training_days").default_number());
     let term_days = match t.take("term_days") {
         Some(f) => r
-            .integer(&f, 0..=i64::from(u32::MAX), "the service term in days (0: until the end)")
+            .integer(
+                &f,
+                keys::find(keys::MOBILIZATION, "term_days").range(),
+                "the service term in days (0: until the end)",
+            )
             .map(|d| (d > 0).then_some(d as u32)),
         None => Some(None),
     };

@@ -11,6 +11,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::Diagnostic;
+use super::keys::{self, Key};
 use super::{Input, InputId};
 use crate::date::Date;
 use crate::distribution::{Domain, Form, FormError, Uncertain};
@@ -95,10 +96,18 @@ pub(crate) struct Reader {
     pub inputs: Vec<Input>,
 }
 
-const UNCERTAIN_HELP: &str = "write a number, or a distribution such as { dist = \"pert\", min = 400, mode = 600, max = 900 }; \
-dists: uniform (min, max), triangular and pert (min, mode, max), normal and lognormal (mean, sd), beta (alpha, beta)";
-
-const DISTS: [&str; 7] = ["uniform", "triangular", "pert", "normal", "lognormal", "beta", "fixed"];
+/// What an uncertain number may be, with every distribution of the key table.
+fn uncertain_help() -> String {
+    let forms: Vec<String> = keys::DISTRIBUTIONS
+        .iter()
+        .filter(|(d, _)| *d != "fixed")
+        .map(|(d, params)| format!("{d} ({})", params.join(", ")))
+        .collect();
+    format!(
+        "write a number, or a distribution such as {{ dist = \"pert\", min = 400, mode = 600, max = 900 }}; dists: {}",
+        forms.join(", ")
+    )
+}
 
 impl Reader {
     pub fn push(&mut self, key: &str, span: Option<Range<usize>>, message: String, help: Option<String>) {
@@ -274,13 +283,18 @@ impl Reader {
         Some(self.register(field.path.clone(), value))
     }
 
-    /// `key` of `table` if given, else MODEL.md's default `value`; registered either way, so
-    /// every number can be varied by name (e.g. by `simulate breakeven --vary`).
-    pub fn input_or(&mut self, table: &mut Table<'_>, key: &str, value: f64, domain: Domain) -> Option<InputId> {
-        match table.take(key) {
-            Some(f) => self.input(&f, domain),
-            None => Some(self.register(format!("{}.{key}", table.path), Uncertain::known(value, domain))),
+    /// `key` of `table` if given, else its default from the key table; registered either
+    /// way, so every number can be varied by name (e.g. by `simulate breakeven --vary`).
+    pub fn input_or(&mut self, table: &mut Table<'_>, key: &Key) -> Option<InputId> {
+        match table.take(key.name) {
+            Some(f) => self.input(&f, key.domain()),
+            None => Some(self.register_default(table, key)),
         }
+    }
+
+    /// Registers the default of an uncertain `key` of `table`, as the file left it out.
+    pub fn register_default(&mut self, table: &Table<'_>, key: &Key) -> InputId {
+        self.register(format!("{}.{}", table.path, key.name), Uncertain::known(key.default_number(), key.domain()))
     }
 
     /// The registered value of an input.
@@ -309,7 +323,7 @@ impl Reader {
                     path,
                     Some(span),
                     format!("expected a number or a distribution, found {found}"),
-                    Some(UNCERTAIN_HELP.into()),
+                    Some(uncertain_help()),
                 );
                 return None;
             }
@@ -329,24 +343,18 @@ impl Reader {
     fn distribution(&mut self, t: &DeTable<'_>, path: &str, span: Range<usize>) -> Option<Form> {
         let mut table = Table::new(path.to_string(), span.clone(), t.clone());
         let Some(dist_field) = table.take("dist") else {
-            self.push(path, Some(span), "a distribution table needs a `dist` key".into(), Some(UNCERTAIN_HELP.into()));
+            self.push(path, Some(span), "a distribution table needs a `dist` key".into(), Some(uncertain_help()));
             return None;
         };
         let dist = self.string(&dist_field)?;
-        let params: &[&str] = match dist.as_str() {
-            "fixed" => &["value"],
-            "uniform" => &["min", "max"],
-            "triangular" | "pert" => &["min", "mode", "max"],
-            "normal" | "lognormal" => &["mean", "sd"],
-            "beta" => &["alpha", "beta"],
-            other => {
-                let nearest = DISTS.iter().min_by_key(|d| strsim::damerau_levenshtein(other, d)).copied();
-                let guess = nearest
-                    .filter(|d| strsim::damerau_levenshtein(other, d) <= 3)
-                    .map_or(String::new(), |d| format!("; did you mean \"{d}\"?"));
-                self.error_with_help(&dist_field, format!("unknown distribution \"{other}\"{guess}"), UNCERTAIN_HELP);
-                return None;
-            }
+        let Some(params) = keys::parameters(&dist) else {
+            let words = keys::DISTRIBUTIONS.iter().map(|(d, _)| *d);
+            let nearest = words.min_by_key(|d| strsim::damerau_levenshtein(&dist, d));
+            let guess = nearest
+                .filter(|d| strsim::damerau_levenshtein(&dist, d) <= 3)
+                .map_or(String::new(), |d| format!("; did you mean \"{d}\"?"));
+            self.error_with_help(&dist_field, format!("unknown distribution \"{dist}\"{guess}"), uncertain_help());
+            return None;
         };
         let mut values = Vec::with_capacity(params.len());
         for p in params {
@@ -367,15 +375,17 @@ impl Reader {
         valid.extend_from_slice(params);
         table.finish(self, &valid);
         let v: Vec<f64> = values.into_iter().collect::<Option<_>>()?;
-        Some(match dist.as_str() {
-            "fixed" => Form::Fixed(v[0]),
-            "uniform" => Form::Uniform { min: v[0], max: v[1] },
-            "triangular" => Form::Triangular { min: v[0], mode: v[1], max: v[2] },
-            "pert" => Form::Pert { min: v[0], mode: v[1], max: v[2] },
-            "normal" => Form::Normal { mean: v[0], sd: v[1] },
-            "lognormal" => Form::LogNormal { mean: v[0], sd: v[1] },
-            _ => Form::Beta { alpha: v[0], beta: v[1] },
-        })
+        match dist.as_str() {
+            "fixed" => Some(Form::Fixed(v[0])),
+            "uniform" => Some(Form::Uniform { min: v[0], max: v[1] }),
+            "triangular" => Some(Form::Triangular { min: v[0], mode: v[1], max: v[2] }),
+            "pert" => Some(Form::Pert { min: v[0], mode: v[1], max: v[2] }),
+            "normal" => Some(Form::Normal { mean: v[0], sd: v[1] }),
+            "lognormal" => Some(Form::LogNormal { mean: v[0], sd: v[1] }),
+            "beta" => Some(Form::Beta { alpha: v[0], beta: v[1] }),
+            // Every word of keys::DISTRIBUTIONS has a form above (tested).
+            _ => None,
+        }
     }
 
     /// A rate: an uncertain number, or a schedule `[ { from = DATE, value = ... }, ... ]`
