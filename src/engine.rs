@@ -2,7 +2,7 @@
 //!
 //! Each run takes its input values from a [`Design`] (one draw per uncertain input, at the
 //! run's start), then steps through the days, each flow drawing its daily noise from a
-//! stream of its own ([`sampling::named_stream`]). Every stream depends only on the seed,
+//! stream of its own ([`crate::random::named_stream`]). Every stream depends only on the seed,
 //! the run index and a name, so results are identical on any number of threads.
 //! Each thread streams its runs' daily values into integer histograms of its own
 //! ([`crate::sketch`]), merged by exact addition, and writes each run's outcome into that

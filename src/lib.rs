@@ -4,14 +4,19 @@
 //! new army, by when, and with what probability? muster answers from a TOML scenario
 //! (MODEL.md is the contract) by simulating many runs of a day-by-day stock-and-flow model.
 //!
-//! The pipeline:
+//! The layers, each importing only those before it (a test checks that no module cycle
+//! forms), over leaves that all may use ([`random`], [`limits`], [`ledger`],
+//! [`percentile`], [`format`], [`date`]):
 //! 1. [`scenario`]: read and validate a file into a [`Scenario`] (errors name file, key,
-//!    line and column);
-//! 2. [`engine`]: simulate runs in parallel, each from its own random stream, so results
+//!    line and column); parsing reads no file, [`Scenario::load`] then reads `[observed]`;
+//! 2. [`inputs`]: each run's input values (random, Latin hypercube, correlated);
+//! 3. [`engine`]: simulate runs in parallel, each from its own random streams, so results
 //!    do not depend on the number of threads;
-//! 3. [`stats`]: percentile bands per day and summary statistics over runs;
-//! 4. [`output`]: `summary.json`, `daily.csv` and the terminal table;
-//! 5. [`plot`]: fan charts and the comparison of scenarios, PNG or SVG.
+//! 4. [`stats`]: percentile bands per day and summary statistics over runs;
+//! 5. [`output`] and [`plot`]: `summary.json`, the CSV files, the terminal table, and the
+//!    charts, PNG or SVG;
+//! 6. [`pipeline`]: scenarios to every output file's bytes, which the command line
+//!    ([`cli`]) writes.
 //!
 //! ```
 //! use muster::{Scenario, scenario::Overrides, engine, stats};
