@@ -6,7 +6,7 @@
 //!
 //! The layers, each importing only those before it (a test checks that no module cycle
 //! forms), over leaves that all may use ([`random`], [`limits`], [`ledger`],
-//! [`percentile`], [`format`], [`date`]):
+//! [`percentile`], [`format`](mod@format), [`date`]):
 //! 1. [`scenario`]: read and validate a file into a [`Scenario`] (errors name file, key,
 //!    line and column); parsing reads no file, [`Scenario::load`] then reads `[observed]`;
 //! 2. [`inputs`]: each run's input values (random, Latin hypercube, correlated);
