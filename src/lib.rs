@@ -35,6 +35,7 @@ pub mod date;
 pub mod delay;
 pub mod distribution;
 pub mod engine;
+pub mod files;
 pub mod format;
 pub mod inputs;
 pub mod ledger;

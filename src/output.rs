@@ -1,12 +1,7 @@
-//! What a run leaves behind: `summary.json`, `daily.csv`, and the terminal table.
-//!
-//! A scenario's folder is written under a temporary name and renamed into place only
-//! when every file in it is complete, so an interrupted run never leaves a folder that
-//! looks finished.
+//! What a run leaves behind: `summary.json`, the CSV files, and the terminal table (the
+//! bytes; [`crate::files`] writes them).
 
 use std::fmt::Write as _;
-use std::io::{self, Write};
-use std::path::{Path, PathBuf};
 
 use crate::engine::SERIES;
 use crate::format::{input_value, probability, thousands};
@@ -57,55 +52,6 @@ pub fn summary_json(summary: &Summary) -> String {
     let mut s = serde_json::to_string_pretty(summary).expect("a summary always serialises");
     s.push('\n');
     s
-}
-
-/// Writes the files of one scenario into `dir/<stem>/` atomically: into a hidden
-/// temporary folder first, renamed over any previous folder of that name at the end, so
-/// a folder that exists is always complete.
-///
-/// # Errors
-/// Any I/O error, with the path it concerns.
-pub fn write_folder(dir: &Path, stem: &str, files: &[(String, Vec<u8>)]) -> io::Result<PathBuf> {
-    std::fs::create_dir_all(dir).map_err(with_path(dir))?;
-    let target = dir.join(stem);
-    let partial = dir.join(format!(".{stem}.partial-{}", std::process::id()));
-    if partial.exists() {
-        std::fs::remove_dir_all(&partial).map_err(with_path(&partial))?;
-    }
-    std::fs::create_dir(&partial).map_err(with_path(&partial))?;
-    for (name, bytes) in files {
-        write_synced(&partial.join(name), bytes)?;
-    }
-    if target.exists() {
-        std::fs::remove_dir_all(&target).map_err(with_path(&target))?;
-    }
-    std::fs::rename(&partial, &target).map_err(with_path(&target))?;
-    Ok(target)
-}
-
-/// Writes one file atomically: a hidden temporary file in the same folder, renamed into
-/// place.
-///
-/// # Errors
-/// Any I/O error, with the path it concerns.
-pub fn write_file(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(with_path(dir))?;
-    let name = path.file_name().map_or("output".into(), |n| n.to_string_lossy().into_owned());
-    let partial = dir.join(format!(".{name}.partial-{}", std::process::id()));
-    write_synced(&partial, bytes)?;
-    std::fs::rename(&partial, path).map_err(with_path(path))
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut f = std::fs::File::create(path).map_err(with_path(path))?;
-    f.write_all(bytes).and_then(|()| f.sync_all()).map_err(with_path(path))
-}
-
-/// Adds the path to an I/O error's message.
-fn with_path(p: &Path) -> impl Fn(io::Error) -> io::Error + use<> {
-    let p = p.display().to_string();
-    move |e: io::Error| io::Error::new(e.kind(), format!("{p}: {e}"))
 }
 
 fn triple(b: &Band) -> String {

@@ -10,6 +10,7 @@ use std::sync::atomic::AtomicU64;
 use rayon::prelude::*;
 
 use crate::engine::{self, Results};
+use crate::files;
 use crate::inputs::Design;
 use crate::ledger::SERIES;
 use crate::limits::{LIMITS, RUN_BYTES};
@@ -59,6 +60,36 @@ impl Finished {
         let bands = stats::daily_bands(results);
         summary.add_observed(scenario, &bands);
         Finished { summary, bands, reached }
+    }
+}
+
+/// The identifier of one run of the program over `scenarios`: the first 16 hex digits of
+/// SHA-256 over the program version, the precision asked for, and each scenario's file,
+/// text (by its SHA-256), `[observed]` series, runs, seed and days. Every `summary.json`
+/// of the run and `comparison.csv` carry it, so that files of different runs (say, after
+/// a run was killed between writing two folders) are never taken for one; the same inputs
+/// give the same identifier, and so the same bytes, as a merge gives the unsharded run's.
+pub fn run_id(scenarios: &[Scenario], precision: Option<f64>) -> String {
+    let mut text = format!("muster {}\nprecision {precision:?}\n", env!("CARGO_PKG_VERSION"));
+    for s in scenarios {
+        let observed = serde_json::to_string(s.observed()).unwrap_or_default();
+        text += &format!(
+            "{}\n{}\n{}\n{} {} {}\n",
+            s.file(),
+            s.sha256(),
+            crate::format::sha256_hex(observed.as_bytes()),
+            s.runs(),
+            s.seed(),
+            s.days()
+        );
+    }
+    crate::format::sha256_hex(text.as_bytes())[..16].to_string()
+}
+
+/// Marks every summary as belonging to the run `id`.
+pub fn tag(finished: &mut [Finished], id: &str) {
+    for f in finished {
+        f.summary.run_id = id.to_string();
     }
 }
 
@@ -142,36 +173,80 @@ pub fn precision_for(
         .collect()
 }
 
-/// Two scenarios would write to one folder.
+/// Files a run of several scenarios writes in the output folder itself, whatever the chart
+/// format: no scenario's folder may take one of these names.
+pub const RUN_FILES: [&str; 3] = ["comparison.csv", "comparison.png", "comparison.svg"];
+
+/// Why scenarios cannot be given output folders.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
-#[error(
-    "{first} and {second} would both write to <out>/{stem}/; rename one of the files (outputs are named after the file stem)"
-)]
-pub struct StemClash {
-    /// The first file.
-    pub first: String,
-    /// The second file.
-    pub second: String,
-    /// Their common stem.
-    pub stem: String,
+pub enum StemError {
+    /// Two scenarios would write to one folder.
+    #[error(
+        "{first} and {second} would both write to <out>/{stem}/; rename one of the files (outputs are named after the file stem)"
+    )]
+    Clash {
+        /// The first file.
+        first: String,
+        /// The second file.
+        second: String,
+        /// Their common stem.
+        stem: String,
+    },
+    /// A stem that is not a plain folder name (`..`, `.`) would leave the output folder.
+    #[error("{file}: its stem `{stem}` cannot name an output folder (it would not stay inside --out); rename the file")]
+    NotAName {
+        /// The file.
+        file: String,
+        /// Its stem.
+        stem: String,
+    },
+    /// A stem that is the name of a file the run writes beside the folders.
+    #[error("{file}: its stem `{stem}` is the name of an output file of the run; rename the file")]
+    Reserved {
+        /// The file.
+        file: String,
+        /// Its stem.
+        stem: String,
+    },
 }
 
-/// The output folder name of each scenario: its file stem, which must be unique.
+/// The output folder name of each scenario: its file stem, which must be a plain name,
+/// not one of [`RUN_FILES`], and unique.
 ///
 /// # Errors
-/// Two scenarios with one stem.
-pub fn output_stems(scenarios: &[Scenario]) -> Result<Vec<String>, StemClash> {
+/// The first stem that cannot be used.
+pub fn output_stems(scenarios: &[Scenario]) -> Result<Vec<String>, StemError> {
     let mut seen: HashMap<String, &str> = HashMap::new();
     let mut stems = Vec::new();
     for s in scenarios {
         let stem =
             std::path::Path::new(s.file()).file_stem().map_or("scenario".into(), |x| x.to_string_lossy().into_owned());
+        let file = s.file().to_string();
+        if !files::is_plain_name(&stem) {
+            return Err(StemError::NotAName { file, stem });
+        }
+        if RUN_FILES.contains(&stem.as_str()) {
+            return Err(StemError::Reserved { file, stem });
+        }
         if let Some(first) = seen.insert(stem.clone(), s.file()) {
-            return Err(StemClash { first: first.to_string(), second: s.file().to_string(), stem });
+            return Err(StemError::Clash { first: first.to_string(), second: file, stem });
         }
         stems.push(stem);
     }
     Ok(stems)
+}
+
+/// The names a run writes in the output folder: each scenario's folder, and for two or
+/// more scenarios the comparison's files.
+pub fn output_names(stems: &[String], charts: Option<Format>) -> (Vec<String>, Vec<String>) {
+    let mut files = Vec::new();
+    if stems.len() > 1 {
+        files.push("comparison.csv".to_string());
+        if let Some(format) = charts {
+            files.push(format!("comparison.{}", format.extension()));
+        }
+    }
+    (stems.to_vec(), files)
 }
 
 /// The files of one scenario's folder: `summary.json`, `daily.csv`, and its fan chart in

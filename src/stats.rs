@@ -141,6 +141,9 @@ pub struct Summary {
     pub scenario_sha256: String,
     /// The program version that produced it.
     pub version: &'static str,
+    /// The run of the program it belongs to (`pipeline::run_id`): equal in every output of
+    /// one run, so files of different runs are never taken for one.
+    pub run_id: String,
     /// Monte Carlo runs.
     pub runs: u32,
     /// Master seed.
@@ -205,6 +208,7 @@ impl Summary {
             file: scenario.file().to_string(),
             scenario_sha256: scenario.sha256().to_string(),
             version: env!("CARGO_PKG_VERSION"),
+            run_id: String::new(),
             runs: results.runs,
             seed: scenario.seed(),
             sampling: scenario.sampling(),

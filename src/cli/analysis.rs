@@ -64,9 +64,10 @@ fn parse_probability(s: &str) -> Result<f64, String> {
 
 impl AnalysisArgs {
     /// The one scenario, validated with the overrides, its output stem, and a thread pool.
-    fn prepare(&self) -> Result<(Scenario, String, rayon::ThreadPool), Failure> {
+    fn prepare(&self, kind: &str) -> Result<(Scenario, String, rayon::ThreadPool), Failure> {
         let scenario = load_all(std::slice::from_ref(&self.file), self.options.overrides())?.remove(0);
         let stem = output_stems(std::slice::from_ref(&scenario)).map_err(Failure::input)?.remove(0);
+        self.options.output.check(&[format!("{stem}.{kind}")], &[])?;
         Ok((scenario, stem, self.options.thread_pool()?))
     }
 
@@ -88,7 +89,7 @@ fn goal_label(s: &Scenario) -> String {
 /// Writes `DIR/<stem>.sensitivity/` and prints the ranking.
 pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
     let common = &args.common;
-    let (scenario, stem, pool) = common.prepare()?;
+    let (scenario, stem, pool) = common.prepare("sensitivity")?;
     let uncertain = scenario.uncertain_inputs().len() as u64;
     let total = u64::from(scenario.runs()) + u64::from(args.swing_runs) * (1 + 2 * uncertain);
     let done = AtomicU64::new(0);
@@ -115,7 +116,7 @@ pub(super) fn sensitivity(args: &SensitivityArgs) -> Result<(), Failure> {
 /// Writes `DIR/<stem>.breakeven/` and prints the value found.
 pub(super) fn breakeven(args: &BreakevenArgs) -> Result<(), Failure> {
     let common = &args.common;
-    let (scenario, stem, pool) = common.prepare()?;
+    let (scenario, stem, pool) = common.prepare("breakeven")?;
     let done = AtomicU64::new(0);
     let show = common.options.output.progress_bar();
     // The number of evaluations is not known ahead: the bar counts runs against ~30 of them.

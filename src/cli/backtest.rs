@@ -47,6 +47,8 @@ pub(super) struct BacktestArgs {
 /// Writes `DIR/<stem>.backtest/` and prints the report.
 pub(super) fn backtest(args: &BacktestArgs) -> Result<(), Failure> {
     let series = Series::read(&args.file, args.column.as_deref()).map_err(Failure::input)?;
+    let folder = format!("{}.backtest", file_stem(&args.file, "series"));
+    args.output.check(std::slice::from_ref(&folder), &[])?;
     let done = AtomicU64::new(0);
     let show = args.output.progress_bar();
     let run = progress::with_progress(u64::from(args.runs), &done, show, || {
@@ -82,8 +84,7 @@ pub(super) fn backtest(args: &BacktestArgs) -> Result<(), Failure> {
             plot::fan_chart(&chart, format).map_err(Failure::other)?,
         ));
     }
-    let stem = file_stem(&args.file, "series");
-    let dir = args.output.write_folder(&format!("{stem}.backtest"), &files)?;
+    let dir = args.output.write_folder(&folder, &files)?;
     if !args.output.quiet {
         say_part!("{}", report.report(&series));
         say!("wrote {}/", dir.display());

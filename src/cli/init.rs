@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::Failure;
-use crate::output;
 
 /// Options of `simulate init`.
 #[derive(Debug, Args)]
@@ -21,11 +20,14 @@ const TEMPLATE: &str = include_str!("template.toml");
 /// Writes the template, never over an existing file.
 pub(super) fn init(args: &InitArgs) -> Result<(), Failure> {
     let file = &args.file;
-    if file.exists() {
-        return Err(Failure::Input(format!("{} exists; choose another name (init never overwrites)", file.display())));
+    let exists = || Failure::Input(format!("{} exists; choose another name (init never overwrites)", file.display()));
+    if std::fs::symlink_metadata(file).is_ok() {
+        return Err(exists());
     }
-    output::write_file(file, TEMPLATE.as_bytes())
-        .map_err(|e| Failure::Other(format!("cannot write {}: {e}", file.display())))?;
+    crate::files::write_new_file(file, TEMPLATE.as_bytes()).map_err(|e| match e.kind() {
+        std::io::ErrorKind::AlreadyExists => exists(),
+        _ => Failure::Other(format!("cannot write {}: {e}", file.display())),
+    })?;
     say!("wrote {}; run it with: simulate {}", file.display(), file.display());
     Ok(())
 }

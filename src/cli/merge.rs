@@ -41,6 +41,9 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Failure> {
         finished.push(Finished::new(&scenario, &merged, None));
         scenarios.push(scenario);
     }
+    pipeline::tag(&mut finished, &pipeline::run_id(&scenarios, None));
     let stems = pipeline::output_stems(&scenarios).map_err(Failure::input)?;
+    let (folders, files) = pipeline::output_names(&stems, args.output.charts());
+    args.output.check(&folders, &files)?;
     publish(&scenarios, &stems, finished, &args.output, &thread_pool(None)?)
 }

@@ -45,7 +45,6 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::date::Date;
 use crate::limits::LIMITS;
-use crate::output;
 use crate::pipeline::OutputFile;
 use crate::plot::Format;
 use crate::scenario::{Overrides, Scenario, ScenarioError};
@@ -191,15 +190,22 @@ impl OutputOptions {
         (!self.no_plot).then_some(self.format)
     }
 
+    /// Checks before any work that the output folder can take `folders` and `files`.
+    fn check(&self, folders: &[String], files: &[String]) -> Result<(), Failure> {
+        let folders: Vec<&str> = folders.iter().map(String::as_str).collect();
+        let files: Vec<&str> = files.iter().map(String::as_str).collect();
+        crate::files::check_output_folder(&self.out, &folders, &files).map_err(Failure::cannot_write)
+    }
+
     /// Writes `DIR/<name>/` with `files`, atomically.
     fn write_folder(&self, name: &str, files: &[OutputFile]) -> Result<PathBuf, Failure> {
-        output::write_folder(&self.out, name, files).map_err(Failure::cannot_write)
+        crate::files::write_folder(&self.out, name, files).map_err(Failure::cannot_write)
     }
 
     /// Writes `DIR/<name>`, atomically.
     fn write_file(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, Failure> {
         let path = self.out.join(name);
-        output::write_file(&path, bytes).map_err(Failure::cannot_write)?;
+        crate::files::write_file(&path, bytes).map_err(Failure::cannot_write)?;
         Ok(path)
     }
 }

@@ -49,8 +49,11 @@ fn parse_shard(s: &str) -> Result<ShardSpec, String> {
 pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
     let scenarios = load_all(&args.files, args.options.overrides())?;
     let stems = pipeline::output_stems(&scenarios).map_err(Failure::input)?;
+    let out = &args.options.output;
     let pool = args.options.thread_pool()?;
     if let Some(shard) = args.shard {
+        let folders: Vec<String> = stems.iter().map(|s| shard_folder(s, shard)).collect();
+        out.check(&folders, &[])?;
         return run_shard(args, shard, &scenarios, &stems, &pool);
     }
     let precision = match args.precision {
@@ -61,15 +64,19 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
             .collect(),
         None => vec![None; scenarios.len()],
     };
+    // Every input checked: now whether the outputs can be written, before the work.
+    let (folders, files) = pipeline::output_names(&stems, out.charts());
+    out.check(&folders, &files)?;
     let total_runs: u64 =
         scenarios.iter().zip(&precision).map(|(s, p)| u64::from(p.map_or(s.runs(), |p| p.max_runs))).sum();
     let done = AtomicU64::new(0);
     let show_progress = args.options.output.progress_bar();
-    let finished: Vec<Finished> = progress::with_progress(total_runs, &done, show_progress, || {
+    let mut finished: Vec<Finished> = progress::with_progress(total_runs, &done, show_progress, || {
         pool.install(|| {
             scenarios.par_iter().zip(&precision).map(|(s, p)| pipeline::simulate(s, *p, Some(&done))).collect()
         })
     });
+    pipeline::tag(&mut finished, &pipeline::run_id(&scenarios, args.precision));
     publish(&scenarios, &stems, finished, &args.options.output, &pool)
 }
 
@@ -107,6 +114,11 @@ pub(super) fn publish(
     Ok(())
 }
 
+/// The folder of shard K of N of a scenario.
+fn shard_folder(stem: &str, shard: ShardSpec) -> String {
+    format!("{stem}.shard-{}-of-{}", shard.index, shard.count)
+}
+
 /// Runs shard K of N of every scenario and writes its partial results.
 fn run_shard(
     args: &RunArgs,
@@ -117,8 +129,7 @@ fn run_shard(
 ) -> Result<(), Failure> {
     for (s, stem) in scenarios.iter().zip(stems) {
         let (runs, files) = pool.install(|| pipeline::shard_files(s, shard, args.options.overrides(), None));
-        let name = format!("{stem}.shard-{}-of-{}", shard.index, shard.count);
-        let dir = args.options.output.write_folder(&name, &files)?;
+        let dir = args.options.output.write_folder(&shard_folder(stem, shard), &files)?;
         if !args.options.output.quiet {
             say!("wrote {}/ (runs {} to {} of {})", dir.display(), runs.start, runs.end.saturating_sub(1), s.runs());
         }

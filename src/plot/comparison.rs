@@ -256,6 +256,7 @@ pub fn comparison_csv(entries: &[ComparisonEntry<'_>]) -> String {
         "paired_difference_vs_first",
         "paired_difference_lo95",
         "paired_difference_hi95",
+        "run_id",
     ];
     let first = &entries[0];
     let rows = entries.iter().enumerate().map(|(i, e)| {
@@ -297,6 +298,7 @@ pub fn comparison_csv(entries: &[ComparisonEntry<'_>]) -> String {
         } else {
             row.extend(std::iter::repeat_n(String::new(), 3));
         }
+        row.push(s.run_id.clone());
         row
     });
     output::csv_text(&header, rows)

@@ -11,6 +11,7 @@ mod flows;
 mod golden;
 mod limits;
 mod properties;
+mod safety;
 mod schema;
 mod streaming;
 mod structure;

@@ -1,0 +1,123 @@
+//! The user's files are sacred: regression tests for what an attack or a crash once broke
+//! (nothing outside `--out` is touched; replacement is atomic at every instant; no planted
+//! link is written through; a damaged shard is refused).
+
+use std::path::Path;
+
+use crate::common::{HEAD, simulate, simulate_command, temp_dir};
+
+/// A valid scenario that runs in a moment.
+fn quick(days: u32) -> String {
+    format!("{HEAD}days = {days}\nruns = 20\n[force]\ninitial = 1000\n[attrition]\ndaily = 2\n")
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Every entry of `dir`, sorted.
+fn listing(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map_or(Vec::new(), |d| d.map(|e| e.unwrap().file_name().to_string_lossy().into()).collect());
+    names.sort();
+    names
+}
+
+#[test]
+fn a_stem_of_dot_dot_or_dot_touches_nothing() {
+    // `...toml` has the stem `..`: it once made the old-folder removal hit out/.., deleting
+    // the folder holding the scenario, precious.txt and out/.
+    let dir = temp_dir("stem-dot-dot");
+    std::fs::write(dir.join("precious.txt"), "keep").unwrap();
+    std::fs::write(dir.join("...toml"), quick(5)).unwrap();
+    std::fs::create_dir(dir.join("out")).unwrap();
+    std::fs::write(dir.join("out/earlier.txt"), "keep").unwrap();
+    let o = simulate(&["./...toml", "--out", "out"], &dir);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot name an output folder"), "{}", stderr(&o));
+    assert_eq!(listing(&dir), ["...toml", "out", "precious.txt"]);
+    assert_eq!(listing(&dir.join("out")), ["earlier.txt"]);
+    // `..toml` has the stem `.`: it once deleted every other result under --out.
+    std::fs::write(dir.join("..toml"), quick(5)).unwrap();
+    let o = simulate(&["..toml", "--out", "out"], &dir);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(listing(&dir.join("out")), ["earlier.txt"]);
+    // And through every command that names a folder after the stem.
+    for args in [
+        vec!["sensitivity", "..toml"],
+        vec!["breakeven", "..toml", "--vary", "attrition.daily"],
+        vec!["check", "..toml"],
+    ] {
+        let o = simulate(&args, &dir);
+        let ok_for_check = args[0] == "check" && o.status.success();
+        assert!(ok_for_check || o.status.code() == Some(2), "{args:?}: {}", stderr(&o));
+        assert_eq!(listing(&dir.join("out")), ["earlier.txt"], "{args:?}");
+    }
+    assert_eq!(std::fs::read_to_string(dir.join("precious.txt")).unwrap(), "keep");
+}
+
+#[test]
+fn a_stem_that_is_an_output_file_is_refused_before_any_work() {
+    let dir = temp_dir("stem-reserved");
+    std::fs::write(dir.join("a.toml"), quick(5)).unwrap();
+    std::fs::write(dir.join("comparison.csv.toml"), quick(5)).unwrap();
+    let o = simulate(&["a.toml", "comparison.csv.toml", "--out", "out"], &dir);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is the name of an output file"), "{}", stderr(&o));
+    assert!(!dir.join("out").exists(), "nothing may be written, not even a.toml's folder");
+}
+
+#[test]
+fn an_unusable_out_is_found_before_the_run() {
+    let dir = temp_dir("bad-out");
+    std::fs::write(dir.join("a.toml"), quick(5)).unwrap();
+    std::fs::write(dir.join("file"), "not a folder").unwrap();
+    let o = simulate(&["a.toml", "--out", "file"], &dir);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout_is_empty(&o), "no table is printed for a run that cannot be written");
+    // A scenario folder's name taken by a file or a link in --out is refused, not replaced.
+    std::fs::create_dir(dir.join("out")).unwrap();
+    std::fs::write(dir.join("out/a"), "mine").unwrap();
+    let o = simulate(&["a.toml", "--out", "out"], &dir);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("is not a folder"), "{}", stderr(&o));
+    assert_eq!(std::fs::read_to_string(dir.join("out/a")).unwrap(), "mine");
+}
+
+fn stdout_is_empty(o: &std::process::Output) -> bool {
+    o.stdout.is_empty()
+}
+
+#[test]
+fn a_planted_link_at_a_temporary_name_is_not_written_through() {
+    // Temporary names were `.<name>.partial-<pid>`, opened following links: anyone who could
+    // write to a shared --out could plant a link under the next pid and have the run
+    // overwrite a file outside it. Plant links under every name the old scheme could use
+    // for this process, while it runs.
+    let dir = temp_dir("planted-link");
+    for s in ["a", "b"] {
+        std::fs::write(
+            dir.join(format!("{s}.toml")),
+            format!("{HEAD}days = 5000\nruns = 1000\n[force]\ninitial = 1000\n[attrition]\ndaily = 2\n"),
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("victim.txt"), "precious").unwrap();
+    std::fs::create_dir(dir.join("out")).unwrap();
+    let mut child = simulate_command(&["a.toml", "b.toml", "--out", "out", "--no-plot", "--quiet"], &dir)
+        .spawn()
+        .expect("simulate starts");
+    let pid = child.id();
+    for name in ["comparison.csv", "comparison.png"] {
+        std::os::unix::fs::symlink(dir.join("victim.txt"), dir.join(format!("out/.{name}.partial-{pid}"))).unwrap();
+    }
+    for stem in ["a", "b"] {
+        std::fs::create_dir(dir.join(format!("out/.{stem}.partial-{pid}"))).unwrap();
+        std::os::unix::fs::symlink(dir.join("victim.txt"), dir.join(format!("out/.{stem}.partial-{pid}/summary.json")))
+            .unwrap();
+    }
+    let status = child.wait().expect("simulate ends");
+    assert!(status.success());
+    assert_eq!(std::fs::read_to_string(dir.join("victim.txt")).unwrap(), "precious");
+    assert!(std::fs::read_to_string(dir.join("out/comparison.csv")).unwrap().starts_with("scenario,"));
+}
