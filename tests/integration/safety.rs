@@ -121,3 +121,84 @@ fn a_planted_link_at_a_temporary_name_is_not_written_through() {
     assert_eq!(std::fs::read_to_string(dir.join("victim.txt")).unwrap(), "precious");
     assert!(std::fs::read_to_string(dir.join("out/comparison.csv")).unwrap().starts_with("scenario,"));
 }
+
+/// `strace`, which CI installs (`.ci/run`); without it this test fails rather than skips.
+fn strace() -> &'static str {
+    let found = std::process::Command::new("strace").arg("-V").output().is_ok_and(|o| o.status.success());
+    assert!(found, "strace is needed to kill a run between two system calls: apt-get install strace");
+    "strace"
+}
+
+/// Whether `dir/<stem>` is a whole scenario folder, and of which seed (so which run).
+fn whole_folder(dir: &Path, stem: &str) -> Result<u64, String> {
+    let folder = dir.join(stem);
+    let summary =
+        std::fs::read_to_string(folder.join("summary.json")).map_err(|e| format!("{stem}/summary.json: {e}"))?;
+    let json: serde_json::Value = serde_json::from_str(&summary).map_err(|e| format!("{stem}/summary.json: {e}"))?;
+    let daily = std::fs::read_to_string(folder.join("daily.csv")).map_err(|e| format!("{stem}/daily.csv: {e}"))?;
+    if daily.lines().count() != 1 + 30 {
+        return Err(format!("{stem}/daily.csv is cut short"));
+    }
+    json["seed"].as_u64().ok_or_else(|| format!("{stem}/summary.json has no seed"))
+}
+
+#[test]
+fn a_kill_at_any_step_of_the_replacement_leaves_whole_outputs_of_one_run_or_the_other() {
+    // The old replacement removed the old folder, then renamed the new one in: a kill in
+    // between (strace -e inject=unlinkat:signal=KILL:when=2) left a folder half deleted
+    // that looked complete, or none. Now every visible folder must be whole, at every
+    // step of the replacement, and each file must say which run it is from.
+    let strace = strace();
+    let dir = temp_dir("kill-replace");
+    for s in ["a", "b"] {
+        std::fs::write(dir.join(format!("{s}.toml")), quick(30)).unwrap();
+    }
+    let first = simulate(&["a.toml", "b.toml", "--seed", "1", "--out", "pristine", "--no-plot", "-q"], &dir);
+    assert!(first.status.success(), "{}", stderr(&first));
+    let mut kills = 0;
+    for syscalls in ["rename,renameat,renameat2", "unlink,unlinkat,rmdir", "openat", "fsync"] {
+        for when in 1..=6 {
+            let _ = std::fs::remove_dir_all(dir.join("out"));
+            let copy = std::process::Command::new("cp").args(["-a", "pristine", "out"]).current_dir(&dir).status();
+            assert!(copy.is_ok_and(|s| s.success()));
+            let o = std::process::Command::new(strace)
+                .args(["-f", "-o", "/dev/null", "-e", &format!("inject={syscalls}:signal=KILL:when={when}")])
+                .arg(env!("CARGO_BIN_EXE_simulate"))
+                .args(["a.toml", "b.toml", "--seed", "2", "--out", "out", "--no-plot", "-q"])
+                .current_dir(&dir)
+                .output()
+                .expect("strace runs");
+            kills += usize::from(!o.status.success());
+            let out = dir.join("out");
+            for stem in ["a", "b"] {
+                let seed = whole_folder(&out, stem).unwrap_or_else(|e| panic!("killed at {syscalls} #{when}: {e}"));
+                assert!(seed == 1 || seed == 2, "{stem} from seed {seed}");
+            }
+            let csv = std::fs::read_to_string(out.join("comparison.csv")).expect("comparison.csv is always there");
+            assert_eq!(csv.lines().count(), 3, "killed at {syscalls} #{when}: comparison.csv is cut short");
+            // Every visible entry is an output; anything else a kill left is hidden.
+            let visible: Vec<String> = listing(&out).into_iter().filter(|n| !n.starts_with('.')).collect();
+            assert_eq!(visible, ["a", "b", "comparison.csv"], "killed at {syscalls} #{when}");
+        }
+    }
+    assert!(kills >= 10, "the kills must land inside the run ({kills} did)");
+}
+
+#[test]
+fn two_writers_of_one_folder_both_finish_and_leave_one_whole_folder() {
+    // Two runs writing the same scenario into one --out: the loser once exited 1
+    // ("Directory not empty") and left a hidden folder behind.
+    let dir = temp_dir("two-writers");
+    std::fs::write(dir.join("a.toml"), quick(30)).unwrap();
+    for trial in 0..20 {
+        let spawn = |seed: &str| {
+            simulate_command(&["a.toml", "--seed", seed, "--out", "out", "--no-plot", "-q"], &dir)
+                .spawn()
+                .expect("starts")
+        };
+        let (mut one, mut two) = (spawn("1"), spawn("2"));
+        assert!(one.wait().unwrap().success() && two.wait().unwrap().success(), "trial {trial}: a writer failed");
+        whole_folder(&dir.join("out"), "a").unwrap_or_else(|e| panic!("trial {trial}: {e}"));
+        assert_eq!(listing(&dir.join("out")), ["a"], "trial {trial}: something was left behind");
+    }
+}
