@@ -76,6 +76,17 @@ pub fn check_output_folder(dir: &Path, folders: &[&str], files: &[&str]) -> io::
 /// not a folder, or any I/O error, with the path it concerns. The hidden folder is
 /// removed on every error.
 pub fn write_folder(dir: &Path, name: &str, files: &[(String, Vec<u8>)]) -> io::Result<PathBuf> {
+    write_folder_in_steps(dir, name, files, &mut || {})
+}
+
+/// [`write_folder`], calling `step` after each change to the file system, so a test can
+/// look at what a reader (or a kill) would find at every instant.
+fn write_folder_in_steps(
+    dir: &Path,
+    name: &str,
+    files: &[(String, Vec<u8>)],
+    step: &mut dyn FnMut(),
+) -> io::Result<PathBuf> {
     plain(name)?;
     for (file, _) in files {
         plain(file)?;
@@ -84,13 +95,19 @@ pub fn write_folder(dir: &Path, name: &str, files: &[(String, Vec<u8>)]) -> io::
     let target = dir.join(name);
     let partial = dir.join(format!(".{name}.partial-{}-{}", std::process::id(), token()));
     std::fs::create_dir(&partial).map_err(with_path(&partial))?;
+    step();
     let written = files
         .iter()
-        .try_for_each(|(file, bytes)| create_new(&partial.join(file), bytes))
+        .try_for_each(|(file, bytes)| {
+            create_new(&partial.join(file), bytes)?;
+            step();
+            Ok(())
+        })
         .and_then(|()| sync_folder(&partial))
         .and_then(|()| replace_folder(&partial, &target));
+    step();
     // After an exchange the hidden name holds the old folder; after a failure, the new one.
-    let _ = std::fs::remove_dir_all(&partial);
+    remove_stepwise(&partial, step);
     written.map(|()| target)
 }
 
@@ -211,6 +228,19 @@ fn rename_no_replace(from: &Path, to: &Path) -> io::Result<()> {
     std::fs::rename(from, to)
 }
 
+/// Removes a folder of files (as [`write_folder`] writes), one entry at a time, calling
+/// `step` after each; best effort, as the folder is hidden either way.
+fn remove_stepwise(folder: &Path, step: &mut dyn FnMut()) {
+    if let Ok(entries) = std::fs::read_dir(folder) {
+        for entry in entries.flatten() {
+            let _ = std::fs::remove_file(entry.path());
+            step();
+        }
+    }
+    let _ = std::fs::remove_dir_all(folder);
+    step();
+}
+
 /// Creates `path` exclusively (failing if anything, a link included, is there) with
 /// `bytes`, synced to disk.
 fn create_new(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -287,6 +317,32 @@ mod tests {
         assert_eq!(std::fs::read_to_string(dir.join("out/a.txt")).unwrap(), "new");
         let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
         assert_eq!(names, vec![std::ffi::OsString::from("out")], "no hidden folder is left");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn at_every_instant_of_a_replacement_the_folder_is_whole_old_or_whole_new() {
+        // A kill freezes the file system as it is between two operations: so check what a
+        // reader finds after each one. The old way (remove the old folder, then rename the
+        // new one in) fails this after its first removal.
+        let dir = temp("instants");
+        let files = |tag: &str| (0..4).map(|i| (format!("f{i}"), tag.as_bytes().to_vec())).collect::<Vec<_>>();
+        write_folder(&dir, "out", &files("old")).unwrap();
+        let target = dir.join("out");
+        let mut instants = 0;
+        let whole = |target: &Path| -> Option<String> {
+            let tags: Vec<String> =
+                (0..4).map(|i| std::fs::read_to_string(target.join(format!("f{i}"))).ok()).collect::<Option<_>>()?;
+            tags.iter().all(|t| *t == tags[0]).then(|| tags[0].clone())
+        };
+        write_folder_in_steps(&dir, "out", &files("new"), &mut || {
+            instants += 1;
+            let seen = whole(&target);
+            assert!(matches!(seen.as_deref(), Some("old" | "new")), "instant {instants}: {seen:?}");
+        })
+        .unwrap();
+        assert!(instants >= 10, "{instants} instants observed");
+        assert_eq!(whole(&target).as_deref(), Some("new"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -1,6 +1,7 @@
 //! The user's files are sacred: regression tests for what an attack or a crash once broke
-//! (nothing outside `--out` is touched; replacement is atomic at every instant; no planted
-//! link is written through; a damaged shard is refused).
+//! (nothing outside `--out` is touched; no planted link is written through; concurrent
+//! writers both finish). Replacement at every instant is tested in `files.rs` and, by
+//! killing real runs with strace, in `tests/kill.rs`, which `.ci/run` runs.
 
 use std::path::Path;
 
@@ -122,13 +123,6 @@ fn a_planted_link_at_a_temporary_name_is_not_written_through() {
     assert!(std::fs::read_to_string(dir.join("out/comparison.csv")).unwrap().starts_with("scenario,"));
 }
 
-/// `strace`, which CI installs (`.ci/run`); without it this test fails rather than skips.
-fn strace() -> &'static str {
-    let found = std::process::Command::new("strace").arg("-V").output().is_ok_and(|o| o.status.success());
-    assert!(found, "strace is needed to kill a run between two system calls: apt-get install strace");
-    "strace"
-}
-
 /// Whether `dir/<stem>` is a whole scenario folder, and of which seed (so which run).
 fn whole_folder(dir: &Path, stem: &str) -> Result<u64, String> {
     let folder = dir.join(stem);
@@ -140,48 +134,6 @@ fn whole_folder(dir: &Path, stem: &str) -> Result<u64, String> {
         return Err(format!("{stem}/daily.csv is cut short"));
     }
     json["seed"].as_u64().ok_or_else(|| format!("{stem}/summary.json has no seed"))
-}
-
-#[test]
-fn a_kill_at_any_step_of_the_replacement_leaves_whole_outputs_of_one_run_or_the_other() {
-    // The old replacement removed the old folder, then renamed the new one in: a kill in
-    // between (strace -e inject=unlinkat:signal=KILL:when=2) left a folder half deleted
-    // that looked complete, or none. Now every visible folder must be whole, at every
-    // step of the replacement, and each file must say which run it is from.
-    let strace = strace();
-    let dir = temp_dir("kill-replace");
-    for s in ["a", "b"] {
-        std::fs::write(dir.join(format!("{s}.toml")), quick(30)).unwrap();
-    }
-    let first = simulate(&["a.toml", "b.toml", "--seed", "1", "--out", "pristine", "--no-plot", "-q"], &dir);
-    assert!(first.status.success(), "{}", stderr(&first));
-    let mut kills = 0;
-    for syscalls in ["rename,renameat,renameat2", "unlink,unlinkat,rmdir", "openat", "fsync"] {
-        for when in 1..=6 {
-            let _ = std::fs::remove_dir_all(dir.join("out"));
-            let copy = std::process::Command::new("cp").args(["-a", "pristine", "out"]).current_dir(&dir).status();
-            assert!(copy.is_ok_and(|s| s.success()));
-            let o = std::process::Command::new(strace)
-                .args(["-f", "-o", "/dev/null", "-e", &format!("inject={syscalls}:signal=KILL:when={when}")])
-                .arg(env!("CARGO_BIN_EXE_simulate"))
-                .args(["a.toml", "b.toml", "--seed", "2", "--out", "out", "--no-plot", "-q"])
-                .current_dir(&dir)
-                .output()
-                .expect("strace runs");
-            kills += usize::from(!o.status.success());
-            let out = dir.join("out");
-            for stem in ["a", "b"] {
-                let seed = whole_folder(&out, stem).unwrap_or_else(|e| panic!("killed at {syscalls} #{when}: {e}"));
-                assert!(seed == 1 || seed == 2, "{stem} from seed {seed}");
-            }
-            let csv = std::fs::read_to_string(out.join("comparison.csv")).expect("comparison.csv is always there");
-            assert_eq!(csv.lines().count(), 3, "killed at {syscalls} #{when}: comparison.csv is cut short");
-            // Every visible entry is an output; anything else a kill left is hidden.
-            let visible: Vec<String> = listing(&out).into_iter().filter(|n| !n.starts_with('.')).collect();
-            assert_eq!(visible, ["a", "b", "comparison.csv"], "killed at {syscalls} #{when}");
-        }
-    }
-    assert!(kills >= 10, "the kills must land inside the run ({kills} did)");
 }
 
 #[test]
