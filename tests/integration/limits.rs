@@ -207,8 +207,9 @@ fn four_shards_merge_into_exactly_the_unsharded_outputs() {
     let o = simulate(&["merge", "shards"], &dir);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("cannot read shards/partial.json") && err.contains("--shard K/N"), "{err}");
-    // A shard whose runs.bin was cut short, or had a bin count changed, is named, not merged.
+    assert!(err.contains("cannot read shards/SHA256SUMS") && err.contains("--shard K/N"), "{err}");
+    // A shard whose runs.bin was cut short, or had a bin count changed, is named, not merged:
+    // its checksum no longer matches.
     let bin = dir.join("shards/b.shard-2-of-4/runs.bin");
     let bytes = std::fs::read(&bin).expect("runs.bin");
     let mut altered = bytes.clone();
@@ -221,7 +222,7 @@ fn four_shards_merge_into_exactly_the_unsharded_outputs() {
         let o = simulate(&args, &dir);
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "{err}");
-        assert!(err.contains("b.shard-2-of-4/runs.bin is damaged or incomplete"), "{err}");
+        assert!(err.contains("b.shard-2-of-4/runs.bin does not match its checksum"), "{err}");
         assert!(!dir.join("damaged").exists());
     }
 }
