@@ -142,14 +142,26 @@ impl Scenario {
     pub fn load(path: &std::path::Path, overrides: Overrides) -> Result<Scenario, ScenarioError> {
         let shown = path.display().to_string();
         let cannot_read = |e: std::io::Error| ScenarioError::whole_file(&shown, format!("cannot read {shown}: {e}"));
-        let size = std::fs::metadata(path).map_err(cannot_read)?.len();
-        if size > LIMITS.max_file_bytes {
+        // Only a regular file: a device (/dev/zero) would never end, a FIFO would wait forever.
+        if !std::fs::metadata(path).map_err(cannot_read)?.is_file() {
             return Err(ScenarioError::whole_file(
                 &shown,
-                format!("{shown} is {size} bytes; a scenario file may be at most {} bytes", LIMITS.max_file_bytes),
+                format!("{shown} is not a regular file (a device, a pipe or a folder); give a scenario file"),
             ));
         }
-        let bytes = std::fs::read(path).map_err(cannot_read)?;
+        // Never more than the limit, even from a file that grows while it is read.
+        let mut bytes = Vec::new();
+        std::fs::File::open(path)
+            .and_then(|f| {
+                std::io::Read::read_to_end(&mut std::io::Read::take(f, LIMITS.max_file_bytes + 1), &mut bytes)
+            })
+            .map_err(cannot_read)?;
+        if bytes.len() as u64 > LIMITS.max_file_bytes {
+            return Err(ScenarioError::whole_file(
+                &shown,
+                format!("{shown} is over {} bytes; a scenario file may be at most that", LIMITS.max_file_bytes),
+            ));
+        }
         let text = String::from_utf8(bytes).map_err(|e| {
             let at = e.utf8_error().valid_up_to();
             ScenarioError::whole_file(

@@ -154,3 +154,34 @@ fn two_writers_of_one_folder_both_finish_and_leave_one_whole_folder() {
         assert_eq!(listing(&dir.join("out")), ["a"], "trial {trial}: something was left behind");
     }
 }
+
+#[test]
+fn devices_pipes_and_folders_are_refused_at_once() {
+    // `simulate check /dev/zero` once grew to gigabytes; a FIFO named x.toml hung forever.
+    let dir = temp_dir("not-regular");
+    let made = std::process::Command::new("mkfifo").arg(dir.join("x.toml")).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo makes a FIFO");
+    std::fs::create_dir(dir.join("folder.toml")).unwrap();
+    for input in ["/dev/zero", "x.toml", "folder.toml"] {
+        let mut child = simulate_command(&["check", input], &dir)
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("simulate starts");
+        // Bounded, not timed: a hang is ended after 20 s and fails; a refusal takes
+        // milliseconds.
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break status;
+            }
+            if started.elapsed() > std::time::Duration::from_secs(20) {
+                child.kill().unwrap();
+                panic!("{input}: still running after 20 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        };
+        let err = std::io::read_to_string(child.stderr.take().unwrap()).unwrap();
+        assert_eq!(status.code(), Some(2), "{input}: {err}");
+        assert!(err.contains("not a regular file"), "{input}: {err}");
+    }
+}
