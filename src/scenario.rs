@@ -143,7 +143,8 @@ impl Scenario {
         let shown = path.display().to_string();
         let cannot_read = |e: std::io::Error| ScenarioError::whole_file(&shown, format!("cannot read {shown}: {e}"));
         // Only a regular file: a device (/dev/zero) would never end, a FIFO would wait forever.
-        if !std::fs::metadata(path).map_err(cannot_read)?.is_file() {
+        let meta = std::fs::metadata(path).map_err(cannot_read)?;
+        if !meta.is_file() {
             return Err(ScenarioError::whole_file(
                 &shown,
                 format!("{shown} is not a regular file (a device, a pipe or a folder); give a scenario file"),
@@ -157,9 +158,10 @@ impl Scenario {
             })
             .map_err(cannot_read)?;
         if bytes.len() as u64 > LIMITS.max_file_bytes {
+            let size = meta.len().max(bytes.len() as u64);
             return Err(ScenarioError::whole_file(
                 &shown,
-                format!("{shown} is over {} bytes; a scenario file may be at most that", LIMITS.max_file_bytes),
+                format!("{shown} is {size} bytes; a scenario file may be at most {} bytes", LIMITS.max_file_bytes),
             ));
         }
         let text = String::from_utf8(bytes).map_err(|e| {
