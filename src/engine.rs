@@ -83,6 +83,21 @@ impl Results {
 /// Runs simulated by one task: their daily values are streamed into the task's sketches.
 const RUNS_PER_TASK: usize = 64;
 
+/// The most memory one worker thread holds for the daily statistics of a scenario of
+/// `days` days: its sketches ([`DailyStats::max_bytes`]) and the block of a task's daily
+/// values.
+pub const fn worker_bytes(days: u32) -> u64 {
+    DailyStats::max_bytes(days) + days as u64 * SERIES.len() as u64 * RUNS_PER_TASK as u64 * 8
+}
+
+/// The most memory simulating `runs` runs of `days` days holds with `threads` worker
+/// threads: every run's outcome, each worker's statistics, and one more set (the merged
+/// statistics a batch of `--precision` adds to).
+pub fn memory_bytes(days: u32, runs: u64, threads: usize) -> u64 {
+    let workers = (threads as u64).min(runs.div_ceil(RUNS_PER_TASK as u64)).max(1);
+    runs * crate::limits::RUN_BYTES + (workers + 1) * worker_bytes(days)
+}
+
 /// Simulates every run of `scenario`, in parallel. `progress`, if given, is incremented
 /// once per finished run.
 pub fn simulate(scenario: &Scenario, progress: Option<&AtomicU64>) -> Results {

@@ -15,6 +15,10 @@ pub struct Limits {
     pub max_outcome_bytes: u64,
     /// Largest scenario file read, in bytes (10 MiB: a hand-written scenario is a few KiB).
     pub max_file_bytes: u64,
+    /// Most memory a run may hold in all, outcomes and every thread's daily statistics
+    /// together (16 GiB, two thirds of the project's 24 GB machines): more threads than
+    /// fit are not started.
+    pub max_memory_bytes: u64,
 }
 
 /// Bytes kept per run: its outcome (the final ledger, the day the goal was reached and the
@@ -31,8 +35,13 @@ impl Limits {
 }
 
 /// The limits in force.
-pub const LIMITS: Limits =
-    Limits { max_days: 36_500, max_runs: 100_000_000, max_outcome_bytes: 8 << 30, max_file_bytes: 10 << 20 };
+pub const LIMITS: Limits = Limits {
+    max_days: 36_500,
+    max_runs: 100_000_000,
+    max_outcome_bytes: 8 << 30,
+    max_file_bytes: 10 << 20,
+    max_memory_bytes: 16 << 30,
+};
 
 /// Largest count a drawn size, pool or rate may take (10¹²), so sums of counts over
 /// 36,500 days cannot overflow 64 bits.

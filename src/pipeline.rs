@@ -173,6 +173,64 @@ pub fn precision_for(
         .collect()
 }
 
+/// A run that would not fit in memory even on one thread.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+#[error(
+    "these runs would need {gib:.1} GiB even on one thread (each run's outcome, and per thread {per_thread:.2} GiB of daily statistics for the longest horizon), more than the {limit} GiB allowed; use fewer runs or days, or shards (--shard K/N)"
+)]
+pub struct MemoryError {
+    /// What one thread would need, in GiB.
+    pub gib: f64,
+    /// One thread's statistics, in GiB.
+    pub per_thread: f64,
+    /// The limit, in GiB.
+    pub limit: u64,
+}
+
+/// The most worker threads, at most `requested`, with which `scenarios` (each with at most
+/// `runs` runs) fit in [`crate::limits::Limits::max_memory_bytes`], when they are simulated
+/// at most `threads` at a time ([`simulate_all`]): the `threads` hungriest scenarios' runs'
+/// outcomes and every worker's daily statistics ([`engine::memory_bytes`]), and what each
+/// finished scenario keeps (a byte a run, for paired comparisons).
+///
+/// # Errors
+/// Not even one thread fits.
+pub fn threads_that_fit(scenarios: &[Scenario], runs: &[u32], requested: usize) -> Result<usize, MemoryError> {
+    let need = |threads: usize| -> u64 {
+        let mut each: Vec<u64> =
+            scenarios.iter().zip(runs).map(|(s, &r)| engine::memory_bytes(s.days(), u64::from(r), threads)).collect();
+        each.sort_unstable_by(|a, b| b.cmp(a));
+        each.iter().take(threads).sum::<u64>() + runs.iter().map(|&r| u64::from(r)).sum::<u64>()
+    };
+    match (1..=requested.max(1)).rev().find(|&t| need(t) <= LIMITS.max_memory_bytes) {
+        Some(threads) => Ok(threads),
+        None => {
+            let longest = scenarios.iter().map(Scenario::days).max().unwrap_or(1);
+            Err(MemoryError {
+                gib: need(1) as f64 / f64::from(1u32 << 30),
+                per_thread: engine::worker_bytes(longest) as f64 / f64::from(1u32 << 30),
+                limit: LIMITS.max_memory_bytes >> 30,
+            })
+        }
+    }
+}
+
+/// Simulates every scenario, at most `threads` at a time (so that the memory
+/// [`threads_that_fit`] counted is not exceeded), each with its `precision`, on the
+/// current thread pool; in the order given.
+pub fn simulate_all(
+    scenarios: &[Scenario],
+    precision: &[Option<Precision>],
+    threads: usize,
+    progress: Option<&AtomicU64>,
+) -> Vec<Finished> {
+    let pairs: Vec<(&Scenario, &Option<Precision>)> = scenarios.iter().zip(precision).collect();
+    pairs
+        .chunks(threads.max(1))
+        .flat_map(|chunk| chunk.par_iter().map(|(s, p)| simulate(s, **p, progress)).collect::<Vec<_>>())
+        .collect()
+}
+
 /// Files a run of several scenarios writes in the output folder itself, whatever the chart
 /// format: no scenario's folder may take one of these names.
 pub const RUN_FILES: [&str; 3] = ["comparison.csv", "comparison.png", "comparison.svg"];

@@ -248,6 +248,20 @@ impl DailyStats {
         Self { days, sketches: vec![QuantileSketch::default(); days as usize * SERIES.len()] }
     }
 
+    /// The most memory the statistics of `days` days can take, whatever the runs: per day
+    /// and series a sketch and its counts, whose vector holds at most [`BINS`] counts but
+    /// may have grown its capacity to twice that.
+    pub const fn max_bytes(days: u32) -> u64 {
+        let sketch = std::mem::size_of::<QuantileSketch>() as u64 + 2 * BINS * 4;
+        days as u64 * SERIES.len() as u64 * sketch
+    }
+
+    /// The memory these statistics take now (their sketches and the counts' capacity).
+    pub fn bytes(&self) -> u64 {
+        let counts: usize = self.sketches.iter().map(|s| s.counts.capacity() * 4).sum();
+        (self.sketches.len() * std::mem::size_of::<QuantileSketch>() + counts) as u64
+    }
+
     /// Days covered.
     pub fn days(&self) -> u32 {
         self.days
@@ -318,6 +332,23 @@ impl DailyStats {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn statistics_never_take_more_than_their_stated_bound() {
+        // Values spread over 10⁹ force every sketch to its full 2,048 bins, inserted a few
+        // at a time so the counts' vectors grow step by step.
+        let days = 3;
+        let mut stats = DailyStats::new(days);
+        let mut rng = crate::random::named_stream(4, 0, "bound");
+        let cells = days as usize * SERIES.len();
+        for _ in 0..300 {
+            let block: Vec<u64> = (0..cells * 4).map(|_| rand::Rng::next_u64(&mut rng) % 1_000_000_000).collect();
+            stats.record_block(&block, 4, 4);
+        }
+        let full = stats.sketches.iter().filter(|s| s.counts.len() as u64 > BINS / 2).count();
+        assert!(full > 0, "the sketches must have widened");
+        assert!(stats.bytes() <= DailyStats::max_bytes(days), "{} > {}", stats.bytes(), DailyStats::max_bytes(days));
+    }
 
     use crate::percentile::percentile_sorted;
     use crate::random::{named_stream, open_uniform};

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Failure, OutputOptions, run::publish, thread_pool};
+use crate::limits::LIMITS;
 use crate::pipeline::{self, Finished};
 use crate::shard::{self, Partial, ShardError};
 
@@ -22,6 +23,18 @@ pub(super) struct MergeArgs {
 /// Merges shard folders, scenario by scenario, and publishes as one run would. Needs
 /// nothing but the shard folders: each holds its scenario's text and observed series.
 pub(super) fn merge(args: &MergeArgs) -> Result<(), Failure> {
+    // What the merge will hold: every shard's statistics and outcomes (no more than its
+    // runs.bin), and while one is read its bytes, words and statistics (three times it).
+    let sizes: Vec<u64> =
+        args.dirs.iter().map(|d| std::fs::metadata(d.join("runs.bin")).map_or(0, |m| m.len())).collect();
+    let need = sizes.iter().sum::<u64>() + 3 * sizes.iter().max().copied().unwrap_or(0);
+    if need > LIMITS.max_memory_bytes {
+        return Err(Failure::Input(format!(
+            "merging these shards would need {:.1} GiB, more than the {} GiB allowed; merge fewer scenarios at a time",
+            need as f64 / f64::from(1u32 << 30),
+            LIMITS.max_memory_bytes >> 30
+        )));
+    }
     let mut groups: Vec<Vec<Partial>> = Vec::new();
     for dir in &args.dirs {
         let partial = shard::read(dir).map_err(Failure::input)?;

@@ -236,15 +236,32 @@ impl SimulationOptions {
 
     /// A pool of worker threads, `--threads` of them or one per core.
     fn thread_pool(&self) -> Result<rayon::ThreadPool, Failure> {
-        thread_pool(self.threads)
+        thread_pool(self.threads.map(usize::from))
+    }
+
+    /// A pool of worker threads for simulating `scenarios` side by side with at most
+    /// `runs` each, keeping their daily statistics: `--threads` of them or one per core, but
+    /// no more than fit in memory (a note says so), and a refusal when not even one does.
+    fn thread_pool_for(&self, scenarios: &[Scenario], runs: &[u32]) -> Result<rayon::ThreadPool, Failure> {
+        let requested = self.threads.map_or_else(rayon::current_num_threads, usize::from);
+        let threads = crate::pipeline::threads_that_fit(scenarios, runs, requested).map_err(Failure::input)?;
+        if threads < requested && !self.output.quiet {
+            eprintln!(
+                "note: using {threads} worker threads, not {requested}: each keeps up to {:.2} GiB of daily statistics, and a run may hold {} GiB in all",
+                crate::engine::worker_bytes(scenarios.iter().map(Scenario::days).max().unwrap_or(1)) as f64
+                    / f64::from(1u32 << 30),
+                LIMITS.max_memory_bytes >> 30
+            );
+        }
+        thread_pool(Some(threads))
     }
 }
 
 /// A pool of `threads` worker threads, or one per core.
-fn thread_pool(threads: Option<u16>) -> Result<rayon::ThreadPool, Failure> {
+fn thread_pool(threads: Option<usize>) -> Result<rayon::ThreadPool, Failure> {
     let mut pool = rayon::ThreadPoolBuilder::new();
     if let Some(t) = threads {
-        pool = pool.num_threads(usize::from(t));
+        pool = pool.num_threads(t);
     }
     pool.build().map_err(|e| Failure::Other(format!("cannot start worker threads: {e}")))
 }

@@ -4,7 +4,6 @@ use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 
 use clap::Args;
-use rayon::prelude::*;
 
 use super::{Failure, OutputOptions, SimulationOptions, load_all, progress};
 use crate::output;
@@ -50,11 +49,10 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
     let scenarios = load_all(&args.files, args.options.overrides())?;
     let stems = pipeline::output_stems(&scenarios).map_err(Failure::input)?;
     let out = &args.options.output;
-    let pool = args.options.thread_pool()?;
     if let Some(shard) = args.shard {
         let folders: Vec<String> = stems.iter().map(|s| shard_folder(s, shard)).collect();
         out.check(&folders, &[])?;
-        return run_shard(args, shard, &scenarios, &stems, &pool);
+        return run_shard(args, shard, &scenarios, &stems);
     }
     let precision = match args.precision {
         Some(p) => pipeline::precision_for(&scenarios, p, args.max_runs)
@@ -64,17 +62,16 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
             .collect(),
         None => vec![None; scenarios.len()],
     };
+    let runs: Vec<u32> = scenarios.iter().zip(&precision).map(|(s, p)| p.map_or(s.runs(), |p| p.max_runs)).collect();
+    let pool = args.options.thread_pool_for(&scenarios, &runs)?;
     // Every input checked: now whether the outputs can be written, before the work.
     let (folders, files) = pipeline::output_names(&stems, out.charts());
     out.check(&folders, &files)?;
-    let total_runs: u64 =
-        scenarios.iter().zip(&precision).map(|(s, p)| u64::from(p.map_or(s.runs(), |p| p.max_runs))).sum();
+    let total_runs: u64 = runs.iter().map(|&r| u64::from(r)).sum();
     let done = AtomicU64::new(0);
     let show_progress = args.options.output.progress_bar();
     let mut finished: Vec<Finished> = progress::with_progress(total_runs, &done, show_progress, || {
-        pool.install(|| {
-            scenarios.par_iter().zip(&precision).map(|(s, p)| pipeline::simulate(s, *p, Some(&done))).collect()
-        })
+        pool.install(|| pipeline::simulate_all(&scenarios, &precision, pool.current_num_threads(), Some(&done)))
     });
     pipeline::tag(&mut finished, &pipeline::run_id(&scenarios, args.precision));
     publish(&scenarios, &stems, finished, &args.options.output, &pool)
@@ -120,14 +117,11 @@ fn shard_folder(stem: &str, shard: ShardSpec) -> String {
 }
 
 /// Runs shard K of N of every scenario and writes its partial results.
-fn run_shard(
-    args: &RunArgs,
-    shard: ShardSpec,
-    scenarios: &[Scenario],
-    stems: &[String],
-    pool: &rayon::ThreadPool,
-) -> Result<(), Failure> {
+fn run_shard(args: &RunArgs, shard: ShardSpec, scenarios: &[Scenario], stems: &[String]) -> Result<(), Failure> {
     for (s, stem) in scenarios.iter().zip(stems) {
+        // One scenario at a time: each gets the threads that fit it.
+        let runs = shard.runs(s.runs()).count() as u32;
+        let pool = args.options.thread_pool_for(std::slice::from_ref(s), &[runs])?;
         let (runs, files) = pool.install(|| pipeline::shard_files(s, shard, args.options.overrides(), None));
         let dir = args.options.output.write_folder(&shard_folder(stem, shard), &files)?;
         if !args.options.output.quiet {

@@ -283,3 +283,28 @@ fn a_merge_needs_nothing_but_the_shard_folders() {
     let summary = std::fs::read_to_string(dir.join("elsewhere/merged/s/summary.json")).expect("summary");
     assert!(summary.contains("\"observed\": {"), "the observed series was lost: {summary}");
 }
+
+#[test]
+fn a_century_on_many_threads_uses_only_the_threads_that_fit_in_memory() {
+    // At 36,500 days each worker thread keeps up to 2.9 GiB of daily statistics: 400 runs
+    // once took 1.9 GB on one thread and over 19 GB on 16 (killed). Now the threads are
+    // counted before the run: 320 runs (5 tasks of 64) on 16 threads would need 6 sets of
+    // statistics, 17.3 GiB; 4 threads need 14.4 GiB and fit the 16 GiB allowed. (A flat
+    // force keeps the sketches small, so the test runs in a moment; the count is of the
+    // most they could take.)
+    let dir = temp_dir("century-threads");
+    std::fs::write(dir.join("flat.toml"), format!("{HEAD}days = 36500\nruns = 320\n[force]\ninitial = 1000\n"))
+        .unwrap();
+    let o = simulate(&["flat.toml", "--threads", "16", "--no-plot"], &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("note: using 4 worker threads, not 16"), "{err}");
+    // Side by side, three such scenarios run three at a time would not fit: fewer threads.
+    for s in ["b", "c"] {
+        std::fs::copy(dir.join("flat.toml"), dir.join(format!("{s}.toml"))).unwrap();
+    }
+    let o = simulate(&["flat.toml", "b.toml", "c.toml", "--threads", "16", "--no-plot", "--runs", "64"], &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(err.contains("note: using 2 worker threads, not 16"), "{err}");
+}
