@@ -63,7 +63,41 @@ pub struct CalibrationError {
     pub message: String,
 }
 
+/// Largest value a count series may hold (10¹⁵, as the engine's largest daily mean): a
+/// value beyond it is a typo or a corrupted file, and would collapse a chart's scale.
+pub const MAX_OBSERVED: f64 = 1e15;
+
 impl Series {
+    /// Checks rows `rows` (indices into the values) as counts: each between 0 and
+    /// [`MAX_OBSERVED`], and for a running total (`cumulative`) never falling within them.
+    ///
+    /// # Errors
+    /// The first row that is not, by its line in the file.
+    pub fn check_counts(&self, rows: std::ops::Range<usize>, cumulative: bool) -> Result<(), CalibrationError> {
+        let fail = |message: String| Err(CalibrationError { file: self.file.clone(), message });
+        let first = rows.start;
+        for i in rows {
+            let (v, line) = (self.values[i], i + 2);
+            if !(0.0..=MAX_OBSERVED).contains(&v) {
+                // 1e300, not three hundred digits.
+                let shown = if v.abs() >= MAX_OBSERVED { format!("{v:e}") } else { v.to_string() };
+                return fail(format!(
+                    "line {line}: `{}` = {shown} on {} is not a count (a number from 0 to 10¹⁵)",
+                    self.column, self.dates[i]
+                ));
+            }
+            if cumulative && i > first && v < self.values[i - 1] {
+                return fail(format!(
+                    "line {line}: `{}` falls from {} to {v} on {}; a cumulative series cannot decrease (use --daily if the column holds daily counts)",
+                    self.column,
+                    self.values[i - 1],
+                    self.dates[i]
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// A series aligned to a horizon of `days` from `start`: day t holds the count since the day
     /// before `start` (a running total's difference, or the sum of daily counts), `None` where
     /// the series has no value.
@@ -188,21 +222,10 @@ impl Series {
         }
         let start = from.days_since(first) as usize;
         let end = to.days_since(first) as usize;
-        let mut counts = Vec::with_capacity(end - start + 1);
-        for i in start..=end {
-            let y = if cumulative { self.values[i] - self.values[i - 1] } else { self.values[i] };
-            if cumulative && y < 0.0 {
-                return Err(fail(format!(
-                    "line {}: `{}` falls from {} to {} on {}; a cumulative series cannot decrease (use --daily if the column holds daily counts)",
-                    i + 2,
-                    self.column,
-                    self.values[i - 1],
-                    self.values[i],
-                    self.dates[i]
-                )));
-            }
-            counts.push(y);
-        }
+        self.check_counts(if cumulative { start - 1 } else { start }..end + 1, cumulative)?;
+        let counts: Vec<f64> = (start..=end)
+            .map(|i| if cumulative { self.values[i] - self.values[i - 1] } else { self.values[i] })
+            .collect();
         if counts.len() < MIN_DAYS {
             return Err(fail(format!(
                 "the window {from} to {to} has {} days; at least {MIN_DAYS} are needed to estimate a dispersion and a drift",

@@ -195,7 +195,9 @@ impl Scenario {
         let mut diagnostics = Vec::new();
         let mut observed = Observed::default();
         for source in &self.observed_sources {
-            match crate::calibrate::Series::read(&folder.join(&source.file), source.column.as_deref()) {
+            let read = crate::calibrate::Series::read(&folder.join(&source.file), source.column.as_deref())
+                .and_then(|series| series.check_counts(0..series.values.len(), !source.daily).map(|()| series));
+            match read {
                 Ok(series) => {
                     let aligned = Some(series.aligned(self.start, self.days, source.daily));
                     match source.key.as_str() {

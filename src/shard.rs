@@ -174,6 +174,15 @@ pub fn partial_files(info: &PartialInfo, results: &Results) -> Vec<(String, Vec<
 /// (`sha256sum -c SHA256SUMS` in the folder verifies it by hand).
 const CHECKSUMS: &str = "SHA256SUMS";
 
+/// `--runs 4000 --seed 2`, or "no --runs/--seed/--days".
+fn overrides_text(o: &Overrides) -> String {
+    let parts: Vec<String> = [("--runs", o.runs.map(u64::from)), ("--seed", o.seed), ("--days", o.days.map(u64::from))]
+        .into_iter()
+        .filter_map(|(flag, v)| v.map(|v| format!("{flag} {v}")))
+        .collect();
+    if parts.is_empty() { "no --runs/--seed/--days".into() } else { parts.join(" ") }
+}
+
 /// Reads `dir/<name>` and checks it against its line of `sums`.
 fn read_checked(dir: &Path, name: &str, sums: &str) -> Result<Vec<u8>, ShardError> {
     let shown = format!("{}/{name}", dir.display());
@@ -226,14 +235,14 @@ pub enum ShardError {
     )]
     Checksum(String),
     /// Shards of different runs.
-    #[error(
-        "{dir} is not a shard of the same run as {first} (scenario text and observed series, --runs/--seed/--days, program version and N must match)"
-    )]
+    #[error("{dir} is not a shard of the same run as {first}: {what}")]
     Mismatch {
         /// The odd one.
         dir: String,
         /// The first shard.
         first: String,
+        /// What differs, with both values where they are short.
+        what: String,
     },
     /// A shard missing, or given twice.
     #[error("shard {index}/{count} of {file} is {problem}")]
@@ -315,26 +324,40 @@ pub fn merge(mut shards: Vec<Partial>) -> Result<(Scenario, Results), ShardError
     let first = &shards[0].info;
     let count = first.shard.count;
     let incomplete = |index: usize, problem| ShardError::Incomplete { index, count, file: first.file.clone(), problem };
-    for (k, p) in shards.iter().enumerate() {
+    for p in &shards {
         let i = &p.info;
-        if i.text != first.text
-            || i.observed != first.observed
-            || i.overrides != first.overrides
-            || i.version != first.version
-            || i.shard.count != count
-        {
+        let differs = if i.version != first.version {
+            Some(format!("it was written by muster {}, the other by {}", i.version, first.version))
+        } else if i.overrides != first.overrides {
+            Some(format!(
+                "its command line had {}, the other's {}",
+                overrides_text(&i.overrides),
+                overrides_text(&first.overrides)
+            ))
+        } else if i.text != first.text {
+            Some("its scenario text differs".to_string())
+        } else if i.observed != first.observed {
+            Some("its observed series differ".to_string())
+        } else if i.shard.count != count {
+            Some(format!("it is one of {} shards, the other one of {count}", i.shard.count))
+        } else {
+            None
+        };
+        if let Some(what) = differs {
             return Err(ShardError::Mismatch {
                 dir: p.dir.display().to_string(),
                 first: shards[0].dir.display().to_string(),
+                what,
             });
         }
-        if i.shard.index as usize != k + 1 {
-            let problem = if (i.shard.index as usize) < k + 1 { "given twice" } else { "missing" };
-            return Err(incomplete(k + 1, problem));
-        }
     }
-    if shards.len() != count as usize {
-        return Err(incomplete(shards.len() + 1, "missing"));
+    // Sorted by index: a repeat is next to its twin; then the first index not present.
+    if let Some(w) = shards.windows(2).find(|w| w[0].info.shard.index == w[1].info.shard.index) {
+        return Err(incomplete(w[0].info.shard.index as usize, "given twice"));
+    }
+    let present: Vec<u32> = shards.iter().map(|p| p.info.shard.index).collect();
+    if let Some(missing) = (1..=count).find(|k| !present.contains(k)) {
+        return Err(incomplete(missing as usize, "missing"));
     }
     let scenario = Scenario::parse(&first.file, &first.text, first.overrides).map_err(ShardError::Scenario)?;
     let fits = |series: &Option<Vec<Option<f64>>>| series.as_ref().is_none_or(|v| v.len() == scenario.days() as usize);

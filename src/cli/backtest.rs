@@ -37,8 +37,8 @@ pub(super) struct BacktestArgs {
     /// Monte Carlo runs.
     #[arg(long, value_name = "N", default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
     runs: u32,
-    /// Master random seed.
-    #[arg(long, value_name = "S", default_value_t = 1)]
+    /// Master random seed, 0 to 2⁶³ − 1.
+    #[arg(long, value_name = "S", default_value_t = 1, value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     seed: u64,
     #[command(flatten)]
     output: OutputOptions,

@@ -1,7 +1,7 @@
 //! `simulate merge`: the shards of `--shard` runs, put back together into the outputs of
 //! one run, byte for byte.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
@@ -38,7 +38,10 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Failure> {
     let mut groups: Vec<Vec<Partial>> = Vec::new();
     for dir in &args.dirs {
         let partial = shard::read(dir).map_err(Failure::input)?;
-        match groups.iter_mut().find(|g| g[0].info.file == partial.info.file) {
+        // One group per output folder, whatever path the scenario was named by
+        // (`scenarios/x.toml` and `./scenarios/x.toml` are one scenario).
+        let stem = |p: &Partial| Path::new(&p.info.file).file_stem().map(std::ffi::OsStr::to_os_string);
+        match groups.iter_mut().find(|g| stem(&g[0]) == stem(&partial)) {
             Some(g) => g.push(partial),
             None => groups.push(vec![partial]),
         }

@@ -216,8 +216,8 @@ struct SimulationOptions {
     /// Monte Carlo runs (overrides [simulation] runs).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=i64::from(LIMITS.max_runs)))]
     runs: Option<u32>,
-    /// Master random seed (overrides [simulation] seed).
-    #[arg(long, value_name = "S")]
+    /// Master random seed (overrides [simulation] seed), 0 to 2⁶³ − 1 as in the file.
+    #[arg(long, value_name = "S", value_parser = clap::value_parser!(u64).range(..=i64::MAX as u64))]
     seed: Option<u64>,
     /// Days to simulate (overrides [simulation] days).
     #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..=i64::from(LIMITS.max_days)))]

@@ -308,3 +308,36 @@ fn a_century_on_many_threads_uses_only_the_threads_that_fit_in_memory() {
     assert!(o.status.success(), "{err}");
     assert!(err.contains("note: using 2 worker threads, not 16"), "{err}");
 }
+
+#[test]
+fn a_merge_names_the_right_shard_and_the_right_difference() {
+    let dir = temp_dir("merge-names");
+    std::fs::write(
+        dir.join("s.toml"),
+        format!("{HEAD}days = 10\nruns = 40\n[force]\ninitial = 100\n[attrition]\ndaily = 1\n"),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let o = simulate(args, &dir);
+        assert!(o.status.success(), "{args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    // The same scenario named two ways is one scenario.
+    run(&["s.toml", "--shard", "1/2", "--out", "a", "-q"]);
+    run(&["./s.toml", "--shard", "2/2", "--out", "a", "-q"]);
+    run(&["merge", "a/s.shard-1-of-2", "a/s.shard-2-of-2", "--out", "merged", "-q"]);
+    let err = |args: &[&str]| {
+        let o = simulate(args, &dir);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        String::from_utf8_lossy(&o.stderr).into_owned()
+    };
+    // Shard 2 given twice was once reported as "shard 3/2 is missing".
+    let e = err(&["merge", "a/s.shard-2-of-2", "a/s.shard-2-of-2"]);
+    assert!(
+        e.contains("shard 2/2 of s.toml is given twice") || e.contains("shard 2/2 of ./s.toml is given twice"),
+        "{e}"
+    );
+    // A shard of another seed is a mismatch, not a missing shard.
+    run(&["s.toml", "--shard", "2/2", "--seed", "7", "--out", "b", "-q"]);
+    let e = err(&["merge", "a/s.shard-1-of-2", "b/s.shard-2-of-2"]);
+    assert!(e.contains("its command line had --seed 7, the other's no --runs/--seed/--days"), "{e}");
+}

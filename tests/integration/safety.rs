@@ -185,3 +185,35 @@ fn devices_pipes_and_folders_are_refused_at_once() {
         assert!(err.contains("not a regular file"), "{input}: {err}");
     }
 }
+
+#[test]
+fn inputs_once_accepted_that_should_not_be_are_refused_with_their_line() {
+    let dir = temp_dir("accepted-once");
+    // [observed] with a falling running total, or a value near 10³⁰⁰ (which collapsed the
+    // chart's scale): refused, with the line, as `calibrate` refuses them.
+    std::fs::write(dir.join("fall.csv"), "date,total\n2024-01-01,5\n2024-01-02,9\n2024-01-03,3\n").unwrap();
+    std::fs::write(dir.join("huge.csv"), "date,total\n2024-01-01,5\n2024-01-02,1e300\n").unwrap();
+    for (csv, expected) in [("fall.csv", "line 4: `total` falls from 9 to 3"), ("huge.csv", "line 3: `total` = 1e300")]
+    {
+        let text = format!("{HEAD}days = 5\n[force]\ninitial = 10\n[observed]\ncasualties = {{ file = \"{csv}\" }}\n");
+        std::fs::write(dir.join("s.toml"), text).unwrap();
+        let o = simulate(&["check", "s.toml"], &dir);
+        assert_eq!(o.status.code(), Some(2), "{csv}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expected), "{csv}: {}", stderr(&o));
+    }
+    // `calibrate --daily` on a negative count, or on 1.7 × 10³⁰⁸ (which printed `inf`).
+    for (bad, expected) in [("-54.5", "= -54.5 on 2024-01-04 is not a count"), ("1.7e308", "is not a count")] {
+        let day0 = muster::date::Date::from_ymd(2024, 1, 1).unwrap();
+        let rows: String =
+            (0..70).map(|d| format!("{},{}\n", day0.add_days(d), if d == 3 { bad } else { "10" })).collect();
+        std::fs::write(dir.join("daily.csv"), format!("date,n\n{rows}")).unwrap();
+        let o = simulate(&["calibrate", "daily.csv", "--daily"], &dir);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", stderr(&o));
+        assert!(stderr(&o).contains(expected) && stderr(&o).contains("line 5"), "{bad}: {}", stderr(&o));
+    }
+    // --seed stops where the file's seed stops, at 2⁶³ − 1.
+    std::fs::write(dir.join("s.toml"), quick(5)).unwrap();
+    let o = simulate(&["s.toml", "--seed", "9223372036854775808", "--out", "out"], &dir);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(!dir.join("out").exists());
+}
