@@ -6,12 +6,14 @@
 //! output at all.
 
 /// Writes a line to stdout. A closed pipe (`simulate check *.toml | head -1`) ends the
-/// program quietly, as it ends `head`'s reading, instead of panicking as `println!` would.
+/// program quietly, as it ends `head`'s reading, instead of panicking as `println!` would;
+/// any other failure (a full disk) ends it with status 1 and a message.
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        if writeln!(std::io::stdout().lock(), $($arg)*).is_err() {
-            std::process::exit(0);
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = writeln!(out, $($arg)*).and_then(|()| out.flush()) {
+            $crate::cli::stdout_failed(&e);
         }
     }};
 }
@@ -20,10 +22,22 @@ macro_rules! say {
 macro_rules! say_part {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        if write!(std::io::stdout().lock(), $($arg)*).is_err() {
-            std::process::exit(0);
+        let mut out = std::io::stdout().lock();
+        if let Err(e) = write!(out, $($arg)*).and_then(|()| out.flush()) {
+            $crate::cli::stdout_failed(&e);
         }
     }};
+}
+
+/// Ends the program after a failed write to stdout: quietly (0) for a closed pipe, whose
+/// reader wanted no more; with status 1 and a message for anything else.
+#[doc(hidden)]
+pub fn stdout_failed(e: &std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to standard output: {e}");
+    std::process::exit(1);
 }
 
 mod analysis;

@@ -217,3 +217,23 @@ fn inputs_once_accepted_that_should_not_be_are_refused_with_their_line() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(!dir.join("out").exists());
 }
+
+#[test]
+fn a_full_disk_on_stdout_fails_and_a_closed_pipe_does_not() {
+    // Every stdout write error once ended with status 0.
+    let dir = temp_dir("stdout");
+    std::fs::write(dir.join("s.toml"), quick(5)).unwrap();
+    let full = std::fs::OpenOptions::new().write(true).open("/dev/full").expect("/dev/full");
+    let o = simulate_command(&["check", "s.toml"], &dir).stdout(full).output().expect("runs");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("cannot write to standard output"), "{}", stderr(&o));
+    // A reader that closes the pipe early (`| head -1`) ends the program quietly.
+    let mut child = simulate_command(&["check", "s.toml", "s.toml"], &dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("ends");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+}
