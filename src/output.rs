@@ -155,7 +155,8 @@ pub fn precision_notes(summaries: &[Summary]) -> String {
             let _ = write!(out, "; P = {} [{}, {}]", probability(g.probability), probability(lo), probability(hi));
             if let Some(p) = s.precision {
                 let half = (hi - lo) / 2.0;
-                let verdict = if half <= p { "reached" } else { "NOT reached: raise --max-runs" };
+                let verdict =
+                    if s.precision_reached == Some(true) { "reached" } else { "NOT reached: raise --max-runs" };
                 let _ = write!(out, "; ±{half:.4} after {} runs, target ±{p} {verdict}", thousands(f64::from(s.runs)));
             }
         }

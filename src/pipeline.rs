@@ -53,6 +53,7 @@ impl Finished {
     pub fn new(scenario: &Scenario, results: &Results, precision: Option<f64>) -> Self {
         let mut summary = Summary::new(scenario, results);
         summary.precision = precision;
+        summary.precision_reached = precision.map(|p| probability_half_width(results) <= p);
         let reached = match scenario.goal() {
             Some(_) => results.outcomes.iter().map(|o| o.day_reached.is_some()).collect(),
             None => Vec::new(),

@@ -152,6 +152,8 @@ pub struct Summary {
     pub sampling: crate::scenario::Sampling,
     /// The `--precision` asked for (half-width of the probability's 95% interval), if any.
     pub precision: Option<f64>,
+    /// Whether `precision` was reached before `--max-runs` (`null` without `--precision`).
+    pub precision_reached: Option<bool>,
     /// Day 0.
     pub start: Date,
     /// Days simulated.
@@ -213,6 +215,7 @@ impl Summary {
             seed: scenario.seed(),
             sampling: scenario.sampling(),
             precision: None,
+            precision_reached: None,
             start: scenario.start(),
             days: results.days,
             end: scenario.start().add_days(i64::from(results.days) - 1),

@@ -142,5 +142,11 @@ pub(super) fn breakeven(args: &BreakevenArgs) -> Result<(), Failure> {
         say!("{}", crate::output::breakeven_sentence(scenario.name(), &goal, &breakeven));
         say!("wrote {}/", dir.display());
     }
-    Ok(())
+    match breakeven.value {
+        Some(_) => Ok(()),
+        None => Err(Failure::Undecided(format!(
+            "no break-even of {} in the range searched; breakeven.csv holds every value tried (its breakeven column is empty)",
+            args.vary
+        ))),
+    }
 }

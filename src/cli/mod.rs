@@ -1,7 +1,9 @@
 //! The `simulate` command line (MODEL.md, "Command line"): one module per subcommand, each
 //! a thin layer over the library's [`crate::pipeline`] and analyses.
 //!
-//! Exit status: 0 on success, 2 on a bad scenario or bad usage, 1 on any other failure.
+//! Exit status: 0 on success, 2 on a bad scenario or bad usage, 1 on any other failure,
+//! 3 when the outputs are written but what was asked was not reached (a `--precision`, a
+//! break-even).
 //! Every scenario is validated before anything runs or is written: one bad file means no
 //! output at all.
 
@@ -108,6 +110,10 @@ pub enum Failure {
     Input(String),
     /// Anything else, such as an output folder that cannot be written (exit 1).
     Other(String),
+    /// The command finished and wrote its outputs, but did not reach what was asked: a
+    /// `--precision` still short at `--max-runs`, a break-even not found in its range
+    /// (exit 3, so that a script can tell).
+    Undecided(String),
 }
 
 impl Failure {
@@ -116,6 +122,7 @@ impl Failure {
         match self {
             Failure::Scenarios(_) | Failure::Input(_) => 2,
             Failure::Other(_) => 1,
+            Failure::Undecided(_) => 3,
         }
     }
 
@@ -124,6 +131,7 @@ impl Failure {
         match self {
             Failure::Scenarios(rendered) => format!("{rendered}\n"),
             Failure::Input(message) | Failure::Other(message) => format!("error: {message}\n"),
+            Failure::Undecided(message) => format!("warning: {message}\n"),
         }
     }
 

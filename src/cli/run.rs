@@ -74,7 +74,22 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
         pool.install(|| pipeline::simulate_all(&scenarios, &precision, pool.current_num_threads(), Some(&done)))
     });
     pipeline::tag(&mut finished, &pipeline::run_id(&scenarios, args.precision));
-    publish(&scenarios, &stems, finished, &args.options.output, &pool)
+    let short: Vec<String> = scenarios
+        .iter()
+        .zip(&finished)
+        .filter(|(_, f)| f.summary.precision_reached == Some(false))
+        .map(|(s, f)| format!("{} ({} runs)", s.file(), f.summary.runs))
+        .collect();
+    publish(&scenarios, &stems, finished, &args.options.output, &pool)?;
+    if short.is_empty() {
+        Ok(())
+    } else {
+        Err(Failure::Undecided(format!(
+            "--precision {} was not reached at --max-runs for {}; the outputs hold what was reached (precision_reached: false)",
+            args.precision.unwrap_or_default(),
+            short.join(", ")
+        )))
+    }
 }
 
 /// Writes every scenario's folder and, for two or more, the comparison; then prints the

@@ -11,9 +11,9 @@ use muster::scenario::{Overrides, Scenario};
 /// `benches/every-flow.toml` at 300 runs, as its outputs' SHA-256 (summary, daily): what
 /// `simulate benches/every-flow.toml --runs 300` writes, as `sha256sum` gives it (checked
 /// when pinned; daily.csv's equals the engine's before the refactoring of issue 14, and
-/// summary.json's changed once since, on purpose, when it gained `run_id`).
+/// summary.json's changed since, on purpose, when it gained `run_id` and `precision_reached`).
 const GOLDEN: [&str; 2] = [
-    "bcfa354f8b7d41769b61ff63f8e04f842fa282e91fcaceb583abb98084e4d860",
+    "564805f44161d0aeabdab21b418b3e3959924fe1be8f3e1d3fcec4b8d6439c93",
     "e617388b057730e8e6d4dd423ab1400d6e9cda649cc87e0fe070d262b633dd66",
 ];
 

@@ -237,3 +237,28 @@ fn a_full_disk_on_stdout_fails_and_a_closed_pipe_does_not() {
     let o = child.wait_with_output().expect("ends");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
 }
+
+#[test]
+fn an_undecided_outcome_is_said_recorded_and_has_its_own_exit_status() {
+    let dir = temp_dir("undecided");
+    let text = format!(
+        "{HEAD}days = 30\nruns = 1000\n[force]\ninitial = 1000\n[attrition]\ndaily = {{ dist = \"uniform\", min = 0, max = 20 }}\n[[recruitment]]\ndaily = 10\n[goal]\nnew_army = 100\n"
+    );
+    std::fs::write(dir.join("g.toml"), text).unwrap();
+    // A precision out of reach at --max-runs: the outputs are written and say so; exit 3.
+    let o = simulate(&["g.toml", "--precision", "0.0001", "--max-runs", "2000", "--out", "out", "--no-plot"], &dir);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--precision 0.0001 was not reached"), "{}", stderr(&o));
+    let summary = std::fs::read_to_string(dir.join("out/g/summary.json")).unwrap();
+    assert!(summary.contains("\"precision_reached\": false"), "{summary}");
+    // Reached: exit 0, recorded as true.
+    let o = simulate(&["g.toml", "--precision", "0.2", "--out", "out", "--no-plot", "-q"], &dir);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(dir.join("out/g/summary.json")).unwrap().contains("\"precision_reached\": true"));
+    // A break-even with no crossing in its range: exit 3, the csv written.
+    let args = ["breakeven", "g.toml", "--vary", "recruitment[0].daily", "--probability", "0.99", "--max", "0.001"];
+    let o = simulate(&[&args[..], &["--runs", "200", "--out", "out", "--no-plot"]].concat(), &dir);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no break-even"), "{}", stderr(&o));
+    assert!(dir.join("out/g.breakeven/breakeven.csv").exists());
+}
