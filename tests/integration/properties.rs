@@ -253,3 +253,63 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Through the command line, an edited file under any name (stems such as `..`, `.` or
+    /// `comparison.csv` among them) either runs or is refused with status 2; nothing
+    /// panics and nothing outside `--out` is touched, or inside it under another name.
+    #[test]
+    fn any_name_and_any_edit_touch_nothing_outside_out(
+        stem in prop_oneof![
+            Just("..".to_string()), Just(".".to_string()), Just("comparison.csv".to_string()),
+            Just("comparison.png".to_string()), Just(String::new()), Just(" ".to_string()),
+            Just("-x".to_string()), Just(".hidden".to_string()), Just("out".to_string()),
+            "[a-z.]{1,6}",
+        ],
+        second in prop::option::of(prop_oneof![Just("comparison.csv".to_string()), Just("b".to_string()), Just("..".to_string())]),
+        at in 0usize..2000,
+        len in 0usize..6,
+        insert in prop_oneof![Just(String::new()), Just("1e300".to_string()), Just("{".to_string()), "[a-z=0-9 \n]{0,4}"],
+    ) {
+        static CASE: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let case = CASE.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let dir = crate::common::temp_dir(&format!("named-{case}"));
+        std::fs::write(dir.join("precious.txt"), "keep").unwrap();
+        std::fs::create_dir(dir.join("out")).unwrap();
+        std::fs::write(dir.join("out/earlier.txt"), "keep").unwrap();
+        let mut files = vec![format!("{stem}.toml")];
+        files.extend(second.iter().map(|s| format!("{s}.toml")));
+        files.dedup();
+        for f in &files {
+            std::fs::write(dir.join(f), mutated(EVERY_FLOW, at, len, &insert)).unwrap();
+        }
+        let before: Vec<String> = listing(&dir);
+        let mut args: Vec<String> = files.iter().map(|f| format!("./{f}")).collect();
+        args.extend(["--runs", "2", "--days", "30", "--out", "out", "--no-plot", "-q"].map(String::from));
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let o = crate::common::simulate(&args, &dir);
+        let err = String::from_utf8_lossy(&o.stderr);
+        prop_assert!(matches!(o.status.code(), Some(0 | 2)), "{:?}: {}", files, err);
+        prop_assert!(!err.contains("panicked"), "{}", err);
+        prop_assert_eq!(listing(&dir), before, "the folder around --out changed");
+        prop_assert_eq!(std::fs::read_to_string(dir.join("precious.txt")).unwrap(), "keep");
+        prop_assert_eq!(std::fs::read_to_string(dir.join("out/earlier.txt")).unwrap(), "keep");
+        // Inside --out: the earlier file, and only outputs named after the files given.
+        let stems: Vec<String> = files.iter().map(|f| f.trim_end_matches(".toml").to_string()).collect();
+        for entry in listing(&dir.join("out")) {
+            let expected = entry == "earlier.txt" || stems.contains(&entry) || entry.starts_with("comparison.");
+            prop_assert!(expected, "out/{} was written for {:?}", entry, files);
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+/// Every entry of `dir`, sorted.
+fn listing(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    names
+}
