@@ -9,6 +9,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "support/outputs.rs"]
+mod outputs;
+use outputs::{listing, whole_folder};
+
 fn temp_dir(name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
@@ -16,31 +20,11 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map_or(Vec::new(), |d| d.map(|e| e.expect("an entry").file_name().to_string_lossy().into()).collect());
-    names.sort();
-    names
-}
-
 /// `strace`, which CI installs (`.ci/run`); without it this test fails rather than skips.
 fn strace() -> &'static str {
     let found = Command::new("strace").arg("-V").output().is_ok_and(|o| o.status.success());
     assert!(found, "strace is needed to kill a run between two system calls: apt-get install strace");
     "strace"
-}
-
-/// Whether `dir/<stem>` is a whole scenario folder, and of which seed (so which run).
-fn whole_folder(dir: &Path, stem: &str) -> Result<u64, String> {
-    let folder = dir.join(stem);
-    let summary =
-        std::fs::read_to_string(folder.join("summary.json")).map_err(|e| format!("{stem}/summary.json: {e}"))?;
-    let json: serde_json::Value = serde_json::from_str(&summary).map_err(|e| format!("{stem}/summary.json: {e}"))?;
-    let daily = std::fs::read_to_string(folder.join("daily.csv")).map_err(|e| format!("{stem}/daily.csv: {e}"))?;
-    if daily.lines().count() != 1 + 30 {
-        return Err(format!("{stem}/daily.csv is cut short"));
-    }
-    json["seed"].as_u64().ok_or_else(|| format!("{stem}/summary.json has no seed"))
 }
 
 #[test]

@@ -10,6 +10,8 @@ mod common;
 mod flows;
 mod golden;
 mod limits;
+#[path = "../support/outputs.rs"]
+mod outputs;
 mod properties;
 mod safety;
 mod schema;

@@ -9,6 +9,7 @@ use muster::stats::{Summary, daily_bands};
 use proptest::prelude::*;
 
 use crate::common::scenario;
+use crate::outputs::listing;
 
 /// A random valid scenario touching any subset of the flows.
 fn any_scenario() -> impl Strategy<Value = String> {
@@ -304,12 +305,4 @@ proptest! {
         }
         std::fs::remove_dir_all(&dir).unwrap();
     }
-}
-
-/// Every entry of `dir`, sorted.
-fn listing(dir: &std::path::Path) -> Vec<String> {
-    let mut names: Vec<String> =
-        std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
-    names.sort();
-    names
 }

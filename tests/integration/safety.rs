@@ -3,9 +3,8 @@
 //! writers both finish). Replacement at every instant is tested in `files.rs` and, by
 //! killing real runs with strace, in `tests/kill.rs`, which `.ci/run` runs.
 
-use std::path::Path;
-
 use crate::common::{HEAD, simulate, simulate_command, temp_dir};
+use crate::outputs::{listing, whole_folder};
 
 /// A valid scenario that runs in a moment.
 fn quick(days: u32) -> String {
@@ -14,14 +13,6 @@ fn quick(days: u32) -> String {
 
 fn stderr(o: &std::process::Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Every entry of `dir`, sorted.
-fn listing(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir)
-        .map_or(Vec::new(), |d| d.map(|e| e.unwrap().file_name().to_string_lossy().into()).collect());
-    names.sort();
-    names
 }
 
 #[test]
@@ -121,19 +112,6 @@ fn a_planted_link_at_a_temporary_name_is_not_written_through() {
     assert!(status.success());
     assert_eq!(std::fs::read_to_string(dir.join("victim.txt")).unwrap(), "precious");
     assert!(std::fs::read_to_string(dir.join("out/comparison.csv")).unwrap().starts_with("scenario,"));
-}
-
-/// Whether `dir/<stem>` is a whole scenario folder, and of which seed (so which run).
-fn whole_folder(dir: &Path, stem: &str) -> Result<u64, String> {
-    let folder = dir.join(stem);
-    let summary =
-        std::fs::read_to_string(folder.join("summary.json")).map_err(|e| format!("{stem}/summary.json: {e}"))?;
-    let json: serde_json::Value = serde_json::from_str(&summary).map_err(|e| format!("{stem}/summary.json: {e}"))?;
-    let daily = std::fs::read_to_string(folder.join("daily.csv")).map_err(|e| format!("{stem}/daily.csv: {e}"))?;
-    if daily.lines().count() != 1 + 30 {
-        return Err(format!("{stem}/daily.csv is cut short"));
-    }
-    json["seed"].as_u64().ok_or_else(|| format!("{stem}/summary.json has no seed"))
 }
 
 #[test]
