@@ -143,7 +143,7 @@ fn run_parallel(
     daily: bool,
 ) -> (Option<DailyStats>, Vec<RunOutcome>) {
     let count = (runs.end - runs.start) as usize;
-    let mut outcomes = vec![RunOutcome { end: Ledger::default(), day_reached: None, cost: 0.0 }; count];
+    let mut outcomes = vec![RunOutcome::default(); count];
     let tasks = outcomes.chunks_mut(RUNS_PER_TASK);
     let workers = rayon::current_num_threads().min(tasks.len());
     let tasks = Mutex::new(tasks.enumerate());
@@ -203,6 +203,7 @@ pub fn simulate_run_with(
     let mut state = Run::new(scenario, run, values);
     for t in 0..scenario.days {
         record(t, state.step(t as usize));
+        state.end_day(t as usize);
     }
     state.outcome()
 }

@@ -2,7 +2,7 @@
 //! recorded from it each day, and what a run ends with.
 
 /// The series recorded each day, in this order.
-pub const SERIES: [&str; 5] = ["deployed", "formation", "total", "casualties", "recruited"];
+pub const SERIES: [&str; 7] = ["deployed", "formation", "total", "casualties", "recruited", "target", "armies"];
 
 /// Indices into [`SERIES`], [`Ledger::series`] and a day's bands.
 pub mod series {
@@ -16,6 +16,10 @@ pub mod series {
     pub const CASUALTIES: usize = 3;
     /// Cumulative `recruited`.
     pub const RECRUITED: usize = 4;
+    /// `target`: the strength held at the front, raised by each army formed and deployed.
+    pub const TARGET: usize = 5;
+    /// `armies`: armies formed so far (`deploy = true`), or armies' worth of `formation`.
+    pub const ARMIES: usize = 6;
 }
 
 /// The people of one run at the end of a day, and every flow so far. Conservation:
@@ -51,6 +55,12 @@ pub struct Ledger {
     pub expired: u64,
     /// Signed up (mobilized: those who report).
     pub recruited: u64,
+    /// The strength held at the front: `[force] target`, raised by `new_army` for each
+    /// army formed when `[goal] deploy = true`.
+    pub target: u64,
+    /// With `deploy = true`, armies formed before today's army step; otherwise how many
+    /// armies today's `formation` would resource, ⌊formation / new_army⌋.
+    pub armies: u64,
 }
 
 impl Ledger {
@@ -72,12 +82,12 @@ impl Ledger {
 
     /// The recorded series, in [`SERIES`] order.
     pub fn series(&self) -> [u64; SERIES.len()] {
-        [self.deployed, self.formation, self.strength, self.casualties(), self.recruited]
+        [self.deployed, self.formation, self.strength, self.casualties(), self.recruited, self.target, self.armies]
     }
 }
 
 /// What one run ends with.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct RunOutcome {
     /// The ledger at the end of the last day.
     pub end: Ledger,
@@ -85,6 +95,24 @@ pub struct RunOutcome {
     pub day_reached: Option<u32>,
     /// Pay and bonuses over the horizon.
     pub cost: f64,
+    /// The armies of the goal, up to `goal.by`.
+    pub armies: Armies,
+}
+
+/// A run's new armies up to the goal's deadline `by` (all zero and `None` without a goal).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Armies {
+    /// With `deploy = true`, armies formed on days up to `by`; otherwise how many armies
+    /// `formation` on the day `by` would resource.
+    pub by_deadline: u32,
+    /// The day the first army was formed (or, without `deploy`, `formation` first reached
+    /// one army), up to `by`.
+    pub first: Option<u32>,
+    /// The same for the second.
+    pub second: Option<u32>,
+    /// Whether `formation` held at least one army on the day `by` (as recorded, before
+    /// that day's army step).
+    pub at_deadline: bool,
 }
 
 #[cfg(test)]

@@ -311,7 +311,7 @@ mod tests {
         assert!(h.starts_with(
             "day,date,deployed_mean,deployed_p5,deployed_p25,deployed_p50,deployed_p75,deployed_p95,formation_mean"
         ));
-        assert!(h.ends_with("recruited_p95"));
-        assert_eq!(h.split(',').count(), 2 + 5 * 6);
+        assert!(h.ends_with("recruited_p95,target_mean,target_p5,target_p25,target_p50,target_p75,target_p95,armies_mean,armies_p5,armies_p25,armies_p50,armies_p75,armies_p95"));
+        assert_eq!(h.split(',').count(), 2 + 7 * 6);
     }
 }

@@ -426,9 +426,15 @@ pub struct Goal {
     pub(crate) size: Uncertain,
     pub(crate) by: Date,
     pub(crate) by_day: u32,
+    /// Whether armies are formed and deployed as they are reached (`deploy = true`).
+    pub(crate) deploy: bool,
 }
 
 impl Goal {
+    /// Whether each army reached is formed and deployed, raising the target.
+    pub fn deploy(&self) -> bool {
+        self.deploy
+    }
     /// The surplus that resources one new army, as written.
     pub fn new_army(&self) -> &Uncertain {
         &self.size

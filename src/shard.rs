@@ -9,10 +9,11 @@
 //! A shard folder holds `partial.json` (the scenario's text and file name, its observed
 //! series, the command line's overrides, the shard and its run indices), `runs.bin`, and
 //! `SHA256SUMS` with the SHA-256 of both, so that a flipped bit is refused, named, rather
-//! than merged. `runs.bin` holds the magic bytes
-//! `MUSTERS2`, then little-endian u64s: runs, days, the shard's per-day sketches
-//! ([`DailyStats::write_words`]), then per run the 14 ledger counts, the day the goal was
-//! reached (`u64::MAX` for never) and the cost's bits. Sketches merge by exact integer
+//! than merged. `runs.bin` holds the magic bytes `MUSTERS3`, then little-endian u64s:
+//! runs, days, the shard's per-day sketches ([`DailyStats::write_words`]), then per run
+//! the 16 ledger counts, the day the goal was reached (`u64::MAX` for never), the cost's
+//! bits, and the goal's armies (formed by the deadline, the days of the first and second,
+//! and whether `formation` held one on the deadline). Sketches merge by exact integer
 //! addition, so the merged statistics are those of the unsharded run.
 
 use std::ops::Range;
@@ -22,10 +23,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::engine::{Ledger, Results, RunOutcome};
 use crate::format::sha256_hex;
+use crate::ledger::Armies;
 use crate::scenario::{Observed, Overrides, Scenario, ScenarioError};
 use crate::sketch::DailyStats;
 
-const MAGIC: &[u8; 8] = b"MUSTERS2";
+const MAGIC: &[u8; 8] = b"MUSTERS3";
 
 /// Shard K of N (K from 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -87,10 +89,13 @@ pub struct PartialInfo {
 }
 
 /// Words a run's ledger takes in `runs.bin`.
-const LEDGER_WORDS: usize = 14;
+const LEDGER_WORDS: usize = 16;
 
-/// Words a run takes in `runs.bin`: its ledger, the day reached and the cost.
-const RUN_WORDS: usize = LEDGER_WORDS + 2;
+/// Words a run's armies take in `runs.bin`.
+const ARMY_WORDS: usize = 4;
+
+/// Words a run takes in `runs.bin`: its ledger, the day reached, the cost and its armies.
+const RUN_WORDS: usize = LEDGER_WORDS + 2 + ARMY_WORDS;
 
 /// A ledger's counts in `runs.bin` order; [`ledger_from_words`] reads them back.
 fn ledger_words(l: &Ledger) -> [u64; LEDGER_WORDS] {
@@ -109,6 +114,8 @@ fn ledger_words(l: &Ledger) -> [u64; LEDGER_WORDS] {
         l.non_combat,
         l.expired,
         l.recruited,
+        l.target,
+        l.armies,
     ]
 }
 
@@ -129,6 +136,8 @@ fn ledger_from_words(w: &[u64; LEDGER_WORDS]) -> Ledger {
         non_combat,
         expired,
         recruited,
+        target,
+        armies,
     ] = *w;
     Ledger {
         strength,
@@ -145,7 +154,29 @@ fn ledger_from_words(w: &[u64; LEDGER_WORDS]) -> Ledger {
         non_combat,
         expired,
         recruited,
+        target,
+        armies,
     }
+}
+
+/// A day in `runs.bin`: the day, or `u64::MAX` for none.
+fn day_word(day: Option<u32>) -> u64 {
+    day.map_or(u64::MAX, u64::from)
+}
+
+/// The day of a [`day_word`].
+fn word_day(w: u64) -> Option<u32> {
+    (w != u64::MAX).then_some(w as u32)
+}
+
+/// A run's armies in `runs.bin` order; [`armies_from_words`] reads them back.
+fn army_words(a: &Armies) -> [u64; ARMY_WORDS] {
+    [u64::from(a.by_deadline), day_word(a.first), day_word(a.second), u64::from(a.at_deadline)]
+}
+
+/// The armies whose [`army_words`] are `w`.
+fn armies_from_words(w: &[u64; ARMY_WORDS]) -> Armies {
+    Armies { by_deadline: w[0] as u32, first: word_day(w[1]), second: word_day(w[2]), at_deadline: w[3] == 1 }
 }
 
 /// The files of a shard's folder.
@@ -154,8 +185,9 @@ pub fn partial_files(info: &PartialInfo, results: &Results) -> Vec<(String, Vec<
     results.daily.write_words(&mut words);
     for o in &results.outcomes {
         words.extend(ledger_words(&o.end));
-        words.push(o.day_reached.map_or(u64::MAX, u64::from));
+        words.push(day_word(o.day_reached));
         words.push(o.cost.to_bits());
+        words.extend(army_words(&o.armies));
     }
     let mut bin = Vec::with_capacity(8 + words.len() * 8);
     bin.extend_from_slice(MAGIC);
@@ -303,8 +335,9 @@ pub fn read(dir: &Path) -> Result<Partial, ShardError> {
         .chunks_exact(RUN_WORDS)
         .map(|w| RunOutcome {
             end: ledger_from_words(w[..LEDGER_WORDS].try_into().expect("a ledger's words")),
-            day_reached: (w[LEDGER_WORDS] != u64::MAX).then_some(w[LEDGER_WORDS] as u32),
+            day_reached: word_day(w[LEDGER_WORDS]),
             cost: f64::from_bits(w[LEDGER_WORDS + 1]),
+            armies: armies_from_words(w[LEDGER_WORDS + 2..].try_into().expect("the armies' words")),
         })
         .collect();
     Ok(Partial {
@@ -399,8 +432,12 @@ mod tests {
             non_combat: 12,
             expired: 13,
             recruited: 14,
+            target: 15,
+            armies: 16,
         };
         assert_eq!(ledger_from_words(&ledger_words(&l)), l);
+        let a = Armies { by_deadline: 3, first: Some(40), second: None, at_deadline: true };
+        assert_eq!(armies_from_words(&army_words(&a)), a);
     }
 
     #[test]

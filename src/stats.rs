@@ -120,12 +120,61 @@ pub struct NewArmy {
     pub size: serde_json::Value,
     /// The deadline.
     pub by: Date,
-    /// Share of runs in which `formation` reached `size` on some day up to `by`.
+    /// Whether armies are formed and deployed as they are reached (`deploy = true`).
+    pub deploy: bool,
+    /// Share of runs in which `formation` reached `size` on some day up to `by` ("ever
+    /// reached"; with `deploy`, the share that formed at least one army by `by`).
     pub probability: f64,
     /// 95% Wilson interval of `probability` (Monte Carlo precision, not model uncertainty).
     pub probability_ci95: [f64; 2],
+    /// Share of runs in which `formation` was at least `size` on the day `by` itself
+    /// ("at the deadline"): a surplus that touched the size and was lost again does not
+    /// count.
+    pub probability_at_deadline: f64,
+    /// 95% Wilson interval of `probability_at_deadline`.
+    pub probability_at_deadline_ci95: [f64; 2],
     /// Percentiles of the first such day (a day index), over those runs.
     pub day_reached: DayReached,
+    /// Armies by `by`: formed (`deploy`), or what `formation` on the day `by` resources.
+    pub armies_formed: ArmiesFormed,
+    /// Percentiles of the day the first army was formed (or reached), over those runs.
+    pub first_formed: DayReached,
+    /// The same for the second.
+    pub second_formed: DayReached,
+}
+
+/// How many armies runs formed by the deadline: the band over runs and each count's share.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ArmiesFormed {
+    /// Mean, standard error and percentiles over runs.
+    #[serde(flatten)]
+    pub band: Band,
+    /// The share of runs with each count, from 0 to the largest seen.
+    pub distribution: Vec<ArmyCount>,
+}
+
+/// The share of runs that formed exactly `armies` armies.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct ArmyCount {
+    /// The count.
+    pub armies: u32,
+    /// The share of runs.
+    pub probability: f64,
+}
+
+impl ArmiesFormed {
+    /// The share of runs with at least `n` armies.
+    pub fn at_least(&self, n: u32) -> f64 {
+        self.distribution.iter().filter(|c| c.armies >= n).map(|c| c.probability).sum()
+    }
+}
+
+/// Percentiles (5, 50, 95) of the days some runs have, `None` where no run has one.
+fn day_percentiles(days: impl Iterator<Item = Option<u32>>) -> DayReached {
+    let mut d: Vec<f64> = days.flatten().map(f64::from).collect();
+    d.sort_unstable_by(f64::total_cmp);
+    let q = |percent| (!d.is_empty()).then(|| percentile_sorted(&d, percent));
+    DayReached { p5: q(5), p50: q(50), p95: q(95) }
 }
 
 /// Everything `summary.json` holds.
@@ -188,16 +237,31 @@ impl Summary {
             Band::of_counts(&mut v)
         };
         let new_army = scenario.goal().map(|g| {
-            let mut reached: Vec<f64> = results.outcomes.iter().filter_map(|o| o.day_reached.map(f64::from)).collect();
-            reached.sort_unstable_by(f64::total_cmp);
-            let q = |percent| (!reached.is_empty()).then(|| percentile_sorted(&reached, percent));
-            let [probability, lo, hi] = goal_probability(&results.outcomes);
+            let outcomes = &results.outcomes;
+            let [probability, lo, hi] = goal_probability(outcomes);
+            let runs = outcomes.len() as u64;
+            let at_deadline = outcomes.iter().filter(|o| o.armies.at_deadline).count() as u64;
+            let (dlo, dhi) = wilson_interval(at_deadline, runs, Z95);
+            let mut counts: Vec<u64> = outcomes.iter().map(|o| u64::from(o.armies.by_deadline)).collect();
+            let largest = counts.iter().copied().max().unwrap_or(0);
+            let distribution = (0..=largest)
+                .map(|k| ArmyCount {
+                    armies: k as u32,
+                    probability: counts.iter().filter(|&&c| c == k).count() as f64 / runs as f64,
+                })
+                .collect();
             NewArmy {
                 size: g.new_army().to_json(),
                 by: g.by(),
+                deploy: g.deploy(),
                 probability,
                 probability_ci95: [lo, hi],
-                day_reached: DayReached { p5: q(5), p50: q(50), p95: q(95) },
+                probability_at_deadline: at_deadline as f64 / runs as f64,
+                probability_at_deadline_ci95: [dlo, dhi],
+                day_reached: day_percentiles(outcomes.iter().map(|o| o.day_reached)),
+                armies_formed: ArmiesFormed { band: Band::of_counts(&mut counts), distribution },
+                first_formed: day_percentiles(outcomes.iter().map(|o| o.armies.first)),
+                second_formed: day_percentiles(outcomes.iter().map(|o| o.armies.second)),
             }
         });
         let cost_total = scenario.cost().map(|_| {

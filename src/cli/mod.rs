@@ -269,7 +269,8 @@ impl SimulationOptions {
         let threads = crate::pipeline::threads_that_fit(scenarios, runs, requested).map_err(Failure::input)?;
         if threads < requested && !self.output.quiet {
             eprintln!(
-                "note: using {threads} worker threads, not {requested}: each keeps up to {:.2} GiB of daily statistics, and a run may hold {} GiB in all",
+                "note: using {threads} worker thread{}, not {requested}: each keeps up to {:.2} GiB of daily statistics, and a run may hold {} GiB in all",
+                if threads == 1 { "" } else { "s" },
                 crate::engine::worker_bytes(scenarios.iter().map(Scenario::days).max().unwrap_or(1)) as f64
                     / f64::from(1u32 << 30),
                 LIMITS.max_memory_bytes >> 30

@@ -2,7 +2,7 @@
 //! ledger, stepped a day at a time.
 
 use crate::delay::{DelayKernel, DelayLine};
-use crate::ledger::{Ledger, RunOutcome};
+use crate::ledger::{Armies, Ledger, RunOutcome};
 use crate::limits::MAX_COUNT;
 use crate::random::{StreamRng, named_stream};
 use crate::scenario::{AttritionRate, InputId, Intake, Scenario};
@@ -204,8 +204,6 @@ fn whole(x: f64) -> u64 {
 /// expiries down.
 pub struct Run<'s> {
     scenario: &'s Scenario,
-    /// The strength held at the front.
-    target: u64,
     attrition: Option<AttritionDraw>,
     losses: Vec<LossDraw>,
     streams: Vec<StreamDraw>,
@@ -219,6 +217,8 @@ pub struct Run<'s> {
     survival: Survival,
     cost: f64,
     day_reached: Option<u32>,
+    /// The goal's armies so far (formed, or reached without `deploy`).
+    armies: Armies,
 }
 
 impl<'s> Run<'s> {
@@ -301,17 +301,17 @@ impl<'s> Run<'s> {
             .collect();
         Run {
             scenario,
-            target,
             attrition,
             losses,
             streams,
             waves,
             daily_pay: s.cost.as_ref().map_or(0.0, |c| value(c.monthly_pay) / DAYS_PER_MONTH),
             new_army: s.goal.as_ref().map(|g| value(g.new_army)),
-            ledger: Ledger { strength: initial, initial, ..Ledger::default() },
+            ledger: Ledger { strength: initial, initial, target, ..Ledger::default() },
             survival: Survival::new(days),
             cost: 0.0,
             day_reached: None,
+            armies: Armies::default(),
         }
     }
 
@@ -327,9 +327,51 @@ impl<'s> Run<'s> {
         &self.ledger
     }
 
+    /// Step 7, after the day is recorded: with `[goal] deploy = true`, while `formation`
+    /// holds an army, one is formed and the target rises by its size for the rest of the
+    /// run, so its people are deployed (and, under `per_1000` attrition, fight) from the
+    /// next day. Also counts the goal's armies up to its deadline.
+    #[inline]
+    pub fn end_day(&mut self, t: usize) {
+        let (Some(goal), Some(size)) = (self.scenario.goal.as_ref(), self.new_army) else { return };
+        let size = whole(size);
+        let l = &mut self.ledger;
+        let on_time = t <= goal.by_day as usize;
+        if t == goal.by_day as usize {
+            self.armies.at_deadline = l.formation >= size;
+        }
+        if size == 0 {
+            return;
+        }
+        let worth = l.formation / size;
+        let (before, after) = if goal.deploy {
+            l.target += worth * size;
+            l.armies += worth;
+            (l.armies - worth, l.armies)
+        } else {
+            // Nothing is formed: the count is what the surplus would resource, whose
+            // first days of one and two armies' worth are kept.
+            let reached = u64::from(self.armies.first.is_some()) + u64::from(self.armies.second.is_some());
+            (reached, reached.max(worth))
+        };
+        if on_time {
+            let day = Some(t as u32);
+            if before < 1 && after >= 1 {
+                self.armies.first = day;
+            }
+            if before < 2 && after >= 2 {
+                self.armies.second = day;
+            }
+            self.armies.by_deadline = match goal.deploy {
+                true => l.armies.min(u64::from(u32::MAX)) as u32,
+                false => worth.min(u64::from(u32::MAX)) as u32,
+            };
+        }
+    }
+
     /// What the run ends with.
     pub fn outcome(self) -> RunOutcome {
-        RunOutcome { end: self.ledger, day_reached: self.day_reached, cost: self.cost }
+        RunOutcome { end: self.ledger, day_reached: self.day_reached, cost: self.cost, armies: self.armies }
     }
 
     /// Step 1, intake: sign-ups of every stream in its window, and every wave's call-up.
@@ -400,7 +442,7 @@ impl<'s> Run<'s> {
     fn combat(&mut self, t: usize) -> u64 {
         let Some(a) = self.attrition.as_mut() else { return 0 };
         let l = &mut self.ledger;
-        let deployed = l.strength.min(self.target);
+        let deployed = l.strength.min(l.target);
         let r = a.rate.at(t as i64) * a.drift.as_mut().map_or(1.0, DriftState::next);
         let mean = if a.per_1000 { r * deployed as f64 / 1000.0 } else { r };
         // Poisson thinning: a Poisson(λ) total split multinomially has the law of
@@ -473,8 +515,13 @@ impl<'s> Run<'s> {
     #[inline(always)]
     fn record(&mut self, t: usize) {
         let l = &mut self.ledger;
-        l.deployed = l.strength.min(self.target);
+        l.deployed = l.strength.min(l.target);
         l.formation = l.strength - l.deployed;
+        if let (Some(goal), Some(size)) = (self.scenario.goal.as_ref(), self.new_army)
+            && !goal.deploy
+        {
+            l.armies = l.formation.checked_div(whole(size)).unwrap_or(0);
+        }
         debug_assert!(l.balances(), "people not conserved on day {t}: {l:?}");
         self.cost += self.daily_pay * (l.strength + l.training) as f64;
         if let (Some(size), Some(goal)) = (self.new_army, self.scenario.goal.as_ref())

@@ -256,6 +256,12 @@ pub const COST: &[Key] = &[
 pub const GOAL: &[Key] = &[
     required("new_army", COUNT, "Surplus personnel that resource one new army"),
     key("by", Kind::Date, "Deadline, inside the horizon (default: the last day)"),
+    or(
+        "deploy",
+        Kind::Flag,
+        Default::Flag(false),
+        "Form and deploy each army as it is reached: the target rises by new_army, and armies are counted",
+    ),
 ];
 
 /// `[[correlation]]`.

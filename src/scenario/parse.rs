@@ -201,10 +201,13 @@ fn read_goal(r: &mut Reader, mut t: Table<'_>, horizon: Option<Horizon>, days_ov
         (None, Some(h)) => Some((h.last(), h.days - 1)),
         (None, None) => None,
     };
+    let deploy =
+        t.take("deploy").and_then(|f| r.flag(&f, "deploy = true forms and deploys each army as it is reached"));
     t.finish(r, &names(keys::GOAL));
     let (by, by_day) = by?;
     let new_army = new_army?;
-    Some(Goal { new_army, size: r.value(new_army).clone(), by, by_day })
+    let deploy = deploy.unwrap_or(false);
+    Some(Goal { new_army, size: r.value(new_army).clone(), by, by_day, deploy })
 }
 
 /// `[simulation]`, with the command line's overrides applied.
@@ -735,16 +738,7 @@ fn read_observed_series(r: &mut Reader, field: Field<'_>) -> Option<ObservedSour
         }
     };
     let column = t.take("column").and_then(|f| r.string(&f));
-    let daily = match t.take("daily") {
-        Some(f) => match f.value.get_ref() {
-            toml::de::DeValue::Boolean(b) => *b,
-            _ => {
-                r.error_with_help(&f, "expected true or false", OBSERVED_HELP);
-                false
-            }
-        },
-        None => false,
-    };
+    let daily = t.take("daily").and_then(|f| r.flag(&f, OBSERVED_HELP)).unwrap_or(false);
     let key = t.path.clone();
     t.finish(r, &names(keys::SERIES));
     let (file, span) = path?;

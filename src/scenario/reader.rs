@@ -271,6 +271,17 @@ impl Reader {
         }
     }
 
+    /// `true` or `false`; anything else is an error with `help`.
+    pub fn flag(&mut self, field: &Field<'_>, help: &str) -> Option<bool> {
+        match field.value.get_ref() {
+            DeValue::Boolean(b) => Some(*b),
+            _ => {
+                self.error_with_help(field, "expected true or false", help);
+                None
+            }
+        }
+    }
+
     /// Registers a per-run number under its key path.
     pub fn register(&mut self, key: String, value: Uncertain) -> InputId {
         self.inputs.push(Input { key, value });

@@ -40,7 +40,7 @@ fn runs_that_would_not_fit_in_memory_are_refused_before_any_work() {
     rejects(
         "big.toml",
         &format!("{HEAD}days = 730\nruns = 90000000\n[force]\ninitial = 1000\n"),
-        &["90000000 runs need 10.7 GiB for their outcomes", "use fewer runs"],
+        &["90000000 runs need 14.1 GiB for their outcomes", "use fewer runs"],
     );
 }
 
@@ -238,8 +238,8 @@ fn a_max_runs_beyond_memory_is_refused_with_what_would_fit() {
     let o = simulate(&["g.toml", "--precision", "0.001", "--max-runs", "99999999"], &dir);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    // 99,999,999 × 128 B = 11.9 GiB; 8 GiB / 128 B = 67,108,864 runs.
-    assert!(err.contains("would need 11.9 GiB") && err.contains("use --max-runs 67108864 or fewer"), "{err}");
+    // 99,999,999 × 168 B = 15.6 GiB; 8 GiB / 168 B = 51,130,563 runs.
+    assert!(err.contains("would need 15.6 GiB") && err.contains("use --max-runs 51130563 or fewer"), "{err}");
     assert!(!dir.join("out").exists());
 }
 
@@ -286,27 +286,27 @@ fn a_merge_needs_nothing_but_the_shard_folders() {
 
 #[test]
 fn a_century_on_many_threads_uses_only_the_threads_that_fit_in_memory() {
-    // At 36,500 days each worker thread keeps up to 2.9 GiB of daily statistics: 400 runs
-    // once took 1.9 GB on one thread and over 19 GB on 16 (killed). Now the threads are
-    // counted before the run: 320 runs (5 tasks of 64) on 16 threads would need 6 sets of
-    // statistics, 17.3 GiB; 4 threads need 14.4 GiB and fit the 16 GiB allowed. (A flat
-    // force keeps the sketches small, so the test runs in a moment; the count is of the
-    // most they could take.)
+    // At 36,500 days each worker thread keeps up to 4.05 GiB of daily statistics (7 series):
+    // 400 runs once took 1.9 GB on one thread and over 19 GB on 16 (killed). Now the
+    // threads are counted before the run: 320 runs (5 tasks of 64) on 16 threads would need
+    // 6 sets of statistics, 24.3 GiB; 2 threads need 3 sets, 12.2 GiB, within the 16 GiB
+    // allowed (3 would need 16.2). (A flat force keeps the sketches small, so the test runs
+    // in a moment; the count is of the most they could take.)
     let dir = temp_dir("century-threads");
     std::fs::write(dir.join("flat.toml"), format!("{HEAD}days = 36500\nruns = 320\n[force]\ninitial = 1000\n"))
         .unwrap();
     let o = simulate(&["flat.toml", "--threads", "16", "--no-plot"], &dir);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
-    assert!(err.contains("note: using 4 worker threads, not 16"), "{err}");
-    // Side by side, three such scenarios run three at a time would not fit: fewer threads.
+    assert!(err.contains("note: using 2 worker threads, not 16"), "{err}");
+    // Side by side, each of three such scenarios needs 2 sets (8.1 GiB): one at a time.
     for s in ["b", "c"] {
         std::fs::copy(dir.join("flat.toml"), dir.join(format!("{s}.toml"))).unwrap();
     }
     let o = simulate(&["flat.toml", "b.toml", "c.toml", "--threads", "16", "--no-plot", "--runs", "64"], &dir);
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(o.status.success(), "{err}");
-    assert!(err.contains("note: using 2 worker threads, not 16"), "{err}");
+    assert!(err.contains("note: using 1 worker thread, not 16"), "{err}");
 }
 
 #[test]

@@ -2,6 +2,7 @@
 //! analytic checks per flow, properties over random scenarios, and the command line.
 
 mod analysis;
+mod armies;
 mod calibration;
 mod charts;
 mod checks;
