@@ -67,24 +67,37 @@ pub fn table(summaries: &[Summary]) -> String {
         "casualties",
         "recruited",
         "new army goal",
-        "P(reached)",
+        "P(ever reached)",
+        "P(held at deadline)",
+        "armies*",
+        "P(≥1 army)",
+        "P(≥2 armies)",
         "median day reached",
     ];
-    let sub = ["", "p5 / p50 / p95", "p5 / p50 / p95", "p50", "p50", "", "", ""];
-    let rows: Vec<[String; 8]> = summaries
+    let sub = ["", "p5 / p50 / p95", "p5 / p50 / p95", "p50", "p50", "", "", "", "p50", "", "", ""];
+    let rows: Vec<[String; 12]> = summaries
         .iter()
         .map(|s| {
-            let (goal, p, day) = match &s.new_army {
+            let goal = match &s.new_army {
                 Some(g) => {
                     let size = g.size.as_f64().map_or_else(|| "uncertain".to_string(), thousands);
                     let day = g
                         .day_reached
                         .p50
                         .map_or("not reached".to_string(), |d| s.start.add_days(d.round() as i64).to_string());
-                    (format!("{size} by {}", g.by), probability(g.probability), day)
+                    [
+                        format!("{size} by {}", g.by),
+                        probability(g.probability),
+                        probability(g.probability_at_deadline),
+                        thousands(g.armies_formed.band.p50),
+                        probability(g.armies_formed.at_least(1)),
+                        probability(g.armies_formed.at_least(2)),
+                        day,
+                    ]
                 }
-                None => ("none".to_string(), "-".to_string(), "-".to_string()),
+                None => ["none".to_string(), "-".into(), "-".into(), "-".into(), "-".into(), "-".into(), "-".into()],
             };
+            let [goal, ever, held, armies, one, two, day] = goal;
             [
                 s.name.clone(),
                 triple(&s.deployed_end),
@@ -92,19 +105,26 @@ pub fn table(summaries: &[Summary]) -> String {
                 thousands(s.casualties_total.p50),
                 thousands(s.recruited_total.p50),
                 goal,
-                p,
+                ever,
+                held,
+                armies,
+                one,
+                two,
                 day,
             ]
         })
         .collect();
     // Text left (scenario, goal, date), numbers right.
-    let columns = Columns::fit(&[&header, &sub], &rows, &[0, 5, 7]);
+    let columns = Columns::fit(&[&header, &sub], &rows, &[0, 5, 11]);
     let mut out = columns.line(&header);
     out += &columns.line(&sub);
     let rule: Vec<String> = columns.widths.iter().map(|&w| "-".repeat(w)).collect();
     out += &columns.line(&rule);
     for r in &rows {
         out += &columns.line(r);
+    }
+    if summaries.iter().any(|s| s.new_army.is_some()) {
+        out += "* armies by the deadline: formed and deployed with [goal] deploy = true, else the armies' worth of formation on the deadline\n";
     }
     out
 }

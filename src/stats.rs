@@ -153,19 +153,24 @@ pub struct ArmiesFormed {
     pub distribution: Vec<ArmyCount>,
 }
 
-/// The share of runs that formed exactly `armies` armies.
+/// The runs that formed exactly `armies` armies.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct ArmyCount {
     /// The count.
     pub armies: u32,
-    /// The share of runs.
+    /// How many runs.
+    pub runs: u64,
+    /// Their share of all runs.
     pub probability: f64,
 }
 
 impl ArmiesFormed {
-    /// The share of runs with at least `n` armies.
+    /// The share of runs with at least `n` armies (from the counts of runs, so that every
+    /// run is exactly 1).
     pub fn at_least(&self, n: u32) -> f64 {
-        self.distribution.iter().filter(|c| c.armies >= n).map(|c| c.probability).sum()
+        let total: u64 = self.distribution.iter().map(|c| c.runs).sum();
+        let some: u64 = self.distribution.iter().filter(|c| c.armies >= n).map(|c| c.runs).sum();
+        if total == 0 { 0.0 } else { some as f64 / total as f64 }
     }
 }
 
@@ -245,9 +250,9 @@ impl Summary {
             let mut counts: Vec<u64> = outcomes.iter().map(|o| u64::from(o.armies.by_deadline)).collect();
             let largest = counts.iter().copied().max().unwrap_or(0);
             let distribution = (0..=largest)
-                .map(|k| ArmyCount {
-                    armies: k as u32,
-                    probability: counts.iter().filter(|&&c| c == k).count() as f64 / runs as f64,
+                .map(|k| {
+                    let with_k = counts.iter().filter(|&&c| c == k).count() as u64;
+                    ArmyCount { armies: k as u32, runs: with_k, probability: with_k as f64 / runs as f64 }
                 })
                 .collect();
             NewArmy {

@@ -251,6 +251,10 @@ pub fn comparison_csv(entries: &[ComparisonEntry<'_>]) -> String {
         "new_army_probability_hi95",
         "day_reached_p50",
         "date_reached_p50",
+        "new_army_probability_at_deadline",
+        "armies_p50",
+        "armies_p_at_least_1",
+        "armies_p_at_least_2",
         "cost_total_p50",
         "currency",
         "paired_difference_vs_first",
@@ -283,9 +287,13 @@ pub fn comparison_csv(entries: &[ComparisonEntry<'_>]) -> String {
                     g.probability_ci95[1].to_string(),
                     reached.map_or(String::new(), |d| d.to_string()),
                     reached.map_or(String::new(), |d| s.start.add_days(d.round() as i64).to_string()),
+                    g.probability_at_deadline.to_string(),
+                    g.armies_formed.band.p50.to_string(),
+                    g.armies_formed.at_least(1).to_string(),
+                    g.armies_formed.at_least(2).to_string(),
                 ]);
             }
-            None => row.extend(std::iter::repeat_n(String::new(), 7)),
+            None => row.extend(std::iter::repeat_n(String::new(), 11)),
         }
         row.push(s.cost_total.map_or(String::new(), |c| c.p50.to_string()));
         row.push(s.currency.clone().unwrap_or_default());

@@ -26,7 +26,13 @@ fn a_good_file_runs_and_writes_summary_and_daily() {
     let o = simulate(&["good.toml", "--out", "results"], &dir);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let table = stdout(&o);
-    assert!(table.contains("Good") && table.contains("deployed at end") && table.contains("P(reached)"), "{table}");
+    assert!(
+        table.contains("Good")
+            && table.contains("deployed at end")
+            && table.contains("P(ever reached)")
+            && table.contains("P(held at deadline)"),
+        "{table}"
+    );
     let summary: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("results/good/summary.json")).expect("summary"))
             .expect("json");
