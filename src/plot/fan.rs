@@ -11,7 +11,7 @@ use super::{
     render, room_for, text_style,
 };
 use crate::engine::SERIES;
-use crate::engine::series::{CASUALTIES, DEPLOYED, FORMATION, RECRUITED};
+use crate::engine::series::{CASUALTIES, DEPLOYED, FORMATION, RECRUITED, TARGET};
 use crate::format::{probability, thousands};
 use crate::stats::{Band, Summary};
 
@@ -53,6 +53,9 @@ struct Panel<'a> {
     reference: Option<(f64, String)>,
     /// A vertical dotted line at a day and its label, written above the plot.
     deadline: Option<(f64, String)>,
+    /// With `deploy = true`: the target's median over the days, a step each time armies
+    /// are deployed, drawn dashed (instead of the horizontal reference) and labelled.
+    steps: Option<(usize, String)>,
     /// Whether to label the date axis (only the lower panel does).
     dates: bool,
     /// Observations to draw over the bands.
@@ -70,16 +73,35 @@ impl Drawable for FanChart<'_> {
         }
 
         let ticks = date_ticks(s.start, 0, i64::from(s.days) - 1);
+        let deploy = s.new_army.as_ref().is_some_and(|g| g.deploy);
         let deployed = Panel {
-            caption: "Deployed: the fighting force, held at the target while strength allows".into(),
+            caption: if deploy {
+                "Deployed: the fighting force, held at the target, which rises by an army each time one is formed"
+                    .into()
+            } else {
+                "Deployed: the fighting force, held at the target while strength allows".into()
+            },
             series: DEPLOYED,
             color: PALETTE[0],
-            reference: Some((self.target, format!("target {}", thousands(self.target)))),
+            reference: (!deploy).then(|| (self.target, format!("target {}", thousands(self.target)))),
             deadline: None,
+            steps: deploy.then(|| (TARGET, "target (median)".to_string())),
             dates: false,
             observed: None,
         };
         let (caption, reference, deadline) = match (&s.new_army, self.new_army) {
+            (Some(goal), Some(size)) if goal.deploy => (
+                format!(
+                    "Formation: the surplus, each army of {} formed and deployed · armies by {}: median {}, P(≥1) = {}, P(≥2) = {}",
+                    thousands(size),
+                    goal.by,
+                    thousands(goal.armies_formed.band.p50),
+                    probability(goal.armies_formed.at_least(1)),
+                    probability(goal.armies_formed.at_least(2))
+                ),
+                Some((size, format!("new army {}", thousands(size)))),
+                Some((goal.by.days_since(s.start) as f64, format!("by {}", goal.by))),
+            ),
             (Some(goal), Some(size)) => (
                 format!(
                     "Formation: the surplus beyond holding the line · P(≥ {} by {}) = {} (95% CI {}–{})",
@@ -105,6 +127,7 @@ impl Drawable for FanChart<'_> {
                     color: PALETTE[1],
                     reference,
                     deadline,
+                    steps: None,
                     dates: false,
                     observed: None,
                 },
@@ -130,6 +153,7 @@ impl Drawable for FanChart<'_> {
                     color: PALETTE[2],
                     reference: None,
                     deadline: None,
+                    steps: None,
                     dates: false,
                     observed: Some(observed),
                 });
@@ -138,7 +162,8 @@ impl Drawable for FanChart<'_> {
         if let Some(last) = list.last_mut() {
             last.dates = true;
         }
-        let drawn = |series: usize| list.iter().any(|p| p.series == series && p.reference.is_some());
+        let drawn =
+            |series: usize| list.iter().any(|p| p.series == series && (p.reference.is_some() || p.steps.is_some()));
         let marks = Marks {
             target: drawn(DEPLOYED),
             new_army: drawn(FORMATION),
@@ -148,8 +173,10 @@ impl Drawable for FanChart<'_> {
         let bands = super::widen_single_day(self.bands);
         // One left and one right margin for every panel, so their date axes line up.
         let left = list.iter().map(|p| room_for(&header, &thousands(y_max(&bands, p)), 17 * k, 0, k));
-        let right =
-            list.iter().map(|p| p.reference.as_ref().map_or(0, |(_, label)| room_for(&header, label, 17 * k, 0, k)));
+        let right = list.iter().map(|p| {
+            let label = p.reference.as_ref().map(|r| &r.1).or(p.steps.as_ref().map(|s| &s.1));
+            label.map_or(0, |label| room_for(&header, label, 17 * k, 0, k))
+        });
         let margins = (left.fold(120 * k, i32::max), right.fold(200 * k, i32::max));
         let areas = panels.split_evenly((list.len(), 1));
         for (area, panel) in areas.iter().zip(&list) {
@@ -236,6 +263,8 @@ pub(super) fn nice_ceiling(x: f64) -> f64 {
 fn y_max(bands: &[[Band; SERIES.len()]], panel: &Panel<'_>) -> f64 {
     let observed_max = panel.observed.map_or(0.0, |o| o.iter().flatten().fold(0.0, |a: f64, &b| a.max(b)));
     let highest = bands.iter().map(|b| b[panel.series].p95).fold(observed_max, f64::max);
+    let highest =
+        panel.steps.as_ref().map_or(highest, |(s, _)| bands.iter().map(|b| b[*s].p50).fold(highest, f64::max));
     // Counts: at least 0 to 10, so an all-zero panel still has whole-number ticks.
     nice_ceiling((highest.max(panel.reference.as_ref().map_or(0.0, |r| r.0)) * 1.06).max(10.0))
 }
@@ -302,6 +331,16 @@ fn draw_panel<DB: DrawingBackend>(
     let (base_x, base_y) = area.get_base_pixel();
     if let Some((value, label)) = &panel.reference {
         reference_line(&mut chart, area, (0.0, last_day), *value, label.clone(), k)?;
+    }
+    if let Some((steps, label)) = &panel.steps {
+        let line: Vec<(f64, f64)> = bands.iter().enumerate().map(|(i, b)| (day(i), b[*steps].p50)).collect();
+        let last = line[line.len() - 1];
+        chart
+            .draw_series(DashedLineSeries::new(line, 12 * k, 8 * k, BLACK.stroke_width(width(2))))
+            .map_err(plot_error)?;
+        let (x, y) = chart.backend_coord(&last);
+        let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
+        area.draw(&Text::new(label.clone(), (x + 12 * k - base_x, y - base_y), style)).map_err(plot_error)?;
     }
     if let Some((deadline, label)) = &panel.deadline {
         let line = [(*deadline, 0.0), (*deadline, y_max)];
