@@ -40,6 +40,9 @@ pub struct Results {
     pub daily: DailyStats,
     /// Per run, in run order.
     pub outcomes: Vec<RunOutcome>,
+    /// Per run, in run order, the day each mobilization wave first started (`None`: a
+    /// trigger that never fired), one entry per wave ([`Results::waves_started`]).
+    pub started: Vec<Option<u32>>,
 }
 
 /// Runs added at a time by [`simulate_until`]: fixed, so the runs simulated, and so the
@@ -69,7 +72,7 @@ pub fn simulate_until(
 impl Results {
     /// No runs yet, over `days` days.
     pub fn empty(days: u32) -> Self {
-        Self { days, runs: 0, daily: DailyStats::new(days), outcomes: Vec::new() }
+        Self { days, runs: 0, daily: DailyStats::new(days), outcomes: Vec::new(), started: Vec::new() }
     }
 
     /// Appends `more`, whose runs follow these.
@@ -77,6 +80,14 @@ impl Results {
         self.runs += more.runs;
         self.daily.merge(&more.daily);
         self.outcomes.extend(more.outcomes);
+        self.started.extend(more.started);
+    }
+
+    /// The day each mobilization wave first started in run `i` (of these results), in the
+    /// scenario's order.
+    pub fn waves_started(&self, i: usize) -> &[Option<u32>] {
+        let waves = self.started.len() / self.outcomes.len().max(1);
+        &self.started[i * waves..(i + 1) * waves]
     }
 }
 
@@ -115,9 +126,9 @@ pub fn simulate_runs(
     progress: Option<&AtomicU64>,
 ) -> Results {
     let count = (runs.end - runs.start) as u32;
-    let (daily, outcomes) = run_parallel(scenario, runs, values, progress, true);
+    let (daily, outcomes, started) = run_parallel(scenario, runs, values, progress, true);
     let daily = daily.unwrap_or_else(|| DailyStats::new(scenario.days));
-    Results { days: scenario.days, runs: count, daily, outcomes }
+    Results { days: scenario.days, runs: count, daily, outcomes, started }
 }
 
 /// The outcomes of runs `runs`, as [`simulate_runs`] gives them, without the per-day
@@ -141,12 +152,19 @@ fn run_parallel(
     values: &(dyn Fn(u64) -> Vec<f64> + Sync),
     progress: Option<&AtomicU64>,
     daily: bool,
-) -> (Option<DailyStats>, Vec<RunOutcome>) {
+) -> (Option<DailyStats>, Vec<RunOutcome>, Vec<Option<u32>>) {
     let count = (runs.end - runs.start) as usize;
+    let waves = scenario.mobilization.len();
     let mut outcomes = vec![RunOutcome::default(); count];
-    let tasks = outcomes.chunks_mut(RUNS_PER_TASK);
-    let workers = rayon::current_num_threads().min(tasks.len());
-    let tasks = Mutex::new(tasks.enumerate());
+    let mut started = vec![None; count * waves];
+    let workers = rayon::current_num_threads().min(count.div_ceil(RUNS_PER_TASK));
+    // Each task's runs' outcomes and their waves' start days, side by side.
+    let started_chunks: Box<dyn Iterator<Item = &mut [Option<u32>]> + Send> = if waves == 0 {
+        Box::new(std::iter::repeat_with(|| &mut [][..]))
+    } else {
+        Box::new(started.chunks_mut(RUNS_PER_TASK * waves))
+    };
+    let tasks = Mutex::new(outcomes.chunks_mut(RUNS_PER_TASK).zip(started_chunks).enumerate());
     let sketches: Vec<Option<DailyStats>> = (0..workers)
         .into_par_iter()
         .map(|_| {
@@ -156,10 +174,10 @@ fn run_parallel(
             let cells = if daily { scenario.days as usize * SERIES.len() } else { 0 };
             let mut block = vec![0u64; cells * RUNS_PER_TASK];
             loop {
-                let Some((task, slots)) = tasks.lock().expect("no worker panics").next() else { break };
+                let Some((task, (slots, starts))) = tasks.lock().expect("no worker panics").next() else { break };
                 for (i, slot) in slots.iter_mut().enumerate() {
                     let run = runs.start + (task * RUNS_PER_TASK + i) as u64;
-                    *slot = simulate_run_with(scenario, run, &values(run), |day, l| {
+                    let state = run_days(Run::new(scenario, run, &values(run)), |day, l| {
                         if daily {
                             let at = day as usize * SERIES.len() * RUNS_PER_TASK + i;
                             for (series, v) in l.series().into_iter().enumerate() {
@@ -167,6 +185,10 @@ fn run_parallel(
                             }
                         }
                     });
+                    for (start, day) in starts[i * waves..(i + 1) * waves].iter_mut().zip(state.waves_started()) {
+                        *start = day;
+                    }
+                    *slot = state.outcome();
                     if let Some(p) = progress {
                         p.fetch_add(1, Ordering::Relaxed);
                     }
@@ -182,7 +204,8 @@ fn run_parallel(
         all.merge(&more);
         all
     });
-    (merged, outcomes)
+    drop(tasks);
+    (merged, outcomes, started)
 }
 
 /// Runs one run, calling `record(day, ledger)` at the end of every day (step 6); see
@@ -198,12 +221,17 @@ pub fn simulate_run_with(
     scenario: &Scenario,
     run: u64,
     values: &[f64],
-    mut record: impl FnMut(u32, &Ledger),
+    record: impl FnMut(u32, &Ledger),
 ) -> RunOutcome {
-    let mut state = Run::new(scenario, run, values);
-    for t in 0..scenario.days {
+    run_days(Run::new(scenario, run, values), record).outcome()
+}
+
+/// Steps `state` through every day of its scenario, calling `record(day, ledger)` at the
+/// end of each (after step 6, before the army step), and returns it after the last.
+fn run_days<'s>(mut state: Run<'s>, mut record: impl FnMut(u32, &Ledger)) -> Run<'s> {
+    for t in 0..state.days() {
         record(t, state.step(t as usize));
         state.end_day(t as usize);
     }
-    state.outcome()
+    state
 }

@@ -396,13 +396,48 @@ pub struct Recruitment {
 #[derive(Clone, Debug)]
 pub struct Mobilization {
     pub(crate) name: String,
-    pub(crate) day: u32,
+    /// When the call-up starts: a date, or a trigger.
+    pub(crate) start: WaveStart,
     pub(crate) size: InputId,
     pub(crate) callup_days: u32,
     pub(crate) compliance: InputId,
     pub(crate) training: DelayKernel,
     pub(crate) term_days: Option<u32>,
 }
+
+/// When a mobilization wave's call-up starts.
+#[derive(Clone, Debug, PartialEq)]
+pub enum WaveStart {
+    /// On this day index (`date`).
+    Day(u32),
+    /// When a condition has held long enough (`trigger`).
+    Trigger(Trigger),
+}
+
+/// `trigger = { deployed_below = 400000, for_days = 14 }` with `not_before` and
+/// `repeat_after_days`: the wave starts on the first day `d ≥ not_before` on which the
+/// condition held at the end of each of the `for_days` days up to and including `d − 1`;
+/// at most once, or again `repeat_after` days after its last start at the earliest.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Trigger {
+    /// The series watched: `deployed`, `formation` or `total`.
+    pub(crate) series: usize,
+    /// The threshold it must stay below.
+    pub(crate) below: u64,
+    /// Consecutive days it must stay below.
+    pub(crate) for_days: u32,
+    /// The first day index on which the wave may start.
+    pub(crate) not_before: u32,
+    /// Days after a start from which the wave may start again; `None`: once.
+    pub(crate) repeat_after: Option<u32>,
+}
+
+/// The conditions a trigger may watch, with the series each watches.
+pub const TRIGGER_CONDITIONS: [(&str, usize); 3] = [
+    ("deployed_below", crate::ledger::series::DEPLOYED),
+    ("formation_below", crate::ledger::series::FORMATION),
+    ("total_below", crate::ledger::series::TOTAL),
+];
 
 /// `[cost]`.
 #[derive(Clone, Debug)]

@@ -10,10 +10,11 @@
 //! series, the command line's overrides, the shard and its run indices), `runs.bin`, and
 //! `SHA256SUMS` with the SHA-256 of both, so that a flipped bit is refused, named, rather
 //! than merged. `runs.bin` holds the magic bytes `MUSTERS3`, then little-endian u64s:
-//! runs, days, the shard's per-day sketches ([`DailyStats::write_words`]), then per run
+//! runs, days, mobilization waves, the shard's per-day sketches ([`DailyStats::write_words`]), then per run
 //! the 16 ledger counts, the day the goal was reached (`u64::MAX` for never), the cost's
 //! bits, and the goal's armies (formed by the deadline, the days of the first and second,
-//! and whether `formation` held one on the deadline). Sketches merge by exact integer
+//! and whether `formation` held one on the deadline), then per run and wave the day the
+//! wave first started (`u64::MAX` for a trigger that never fired). Sketches merge by exact integer
 //! addition, so the merged statistics are those of the unsharded run.
 
 use std::ops::Range;
@@ -181,7 +182,8 @@ fn armies_from_words(w: &[u64; ARMY_WORDS]) -> Armies {
 
 /// The files of a shard's folder.
 pub fn partial_files(info: &PartialInfo, results: &Results) -> Vec<(String, Vec<u8>)> {
-    let mut words = vec![u64::from(results.runs), u64::from(results.days)];
+    let waves = results.started.len() / results.outcomes.len().max(1);
+    let mut words = vec![u64::from(results.runs), u64::from(results.days), waves as u64];
     results.daily.write_words(&mut words);
     for o in &results.outcomes {
         words.extend(ledger_words(&o.end));
@@ -189,6 +191,7 @@ pub fn partial_files(info: &PartialInfo, results: &Results) -> Vec<(String, Vec<
         words.push(o.cost.to_bits());
         words.extend(army_words(&o.armies));
     }
+    words.extend(results.started.iter().map(|&d| day_word(d)));
     let mut bin = Vec::with_capacity(8 + words.len() * 8);
     bin.extend_from_slice(MAGIC);
     for w in words {
@@ -317,21 +320,23 @@ pub fn read(dir: &Path) -> Result<Partial, ShardError> {
     let info: PartialInfo = serde_json::from_slice(&json).map_err(|e| unreadable("partial.json", &e))?;
     let bin = read_checked(dir, "runs.bin", &sums)?;
     let damaged = || ShardError::Damaged(format!("{shown}/runs.bin"));
-    if bin.len() < 24 || &bin[..8] != MAGIC || (bin.len() - 8) % 8 != 0 {
+    if bin.len() < 32 || &bin[..8] != MAGIC || (bin.len() - 8) % 8 != 0 {
         return Err(damaged());
     }
     let words: Vec<u64> =
         bin[8..].chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().expect("8 bytes"))).collect();
-    let (runs, days) = (words[0] as usize, words[1]);
-    let (daily, rest) = DailyStats::read_words(&words[2..]).ok_or_else(damaged)?;
+    let (runs, days, waves) = (words[0] as usize, words[1], words[2] as usize);
+    let (daily, rest) = DailyStats::read_words(&words[3..]).ok_or_else(damaged)?;
+    let run_words = runs.checked_mul(RUN_WORDS).ok_or_else(damaged)?;
     if u64::from(daily.days()) != days
         || !daily.holds_runs(runs as u64)
-        || runs.checked_mul(RUN_WORDS) != Some(rest.len())
+        || runs.checked_mul(waves).and_then(|w| w.checked_add(run_words)) != Some(rest.len())
         || runs as u64 != info.end_run - info.first_run
     {
         return Err(damaged());
     }
-    let outcomes = rest
+    let (run_words, start_words) = rest.split_at(run_words);
+    let outcomes = run_words
         .chunks_exact(RUN_WORDS)
         .map(|w| RunOutcome {
             end: ledger_from_words(w[..LEDGER_WORDS].try_into().expect("a ledger's words")),
@@ -340,9 +345,10 @@ pub fn read(dir: &Path) -> Result<Partial, ShardError> {
             armies: armies_from_words(w[LEDGER_WORDS + 2..].try_into().expect("the armies' words")),
         })
         .collect();
+    let started = start_words.iter().map(|&w| word_day(w)).collect();
     Ok(Partial {
         info,
-        results: Results { days: days as u32, runs: runs as u32, daily, outcomes },
+        results: Results { days: days as u32, runs: runs as u32, daily, outcomes, started },
         dir: dir.to_path_buf(),
     })
 }

@@ -143,6 +143,24 @@ pub struct NewArmy {
     pub second_formed: DayReached,
 }
 
+/// A mobilization wave over the runs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct WaveSummary {
+    /// Its name.
+    pub name: String,
+    /// Whether and when it started: always, on its date, for a dated wave.
+    pub triggered: Triggered,
+}
+
+/// How often and when a wave started.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Triggered {
+    /// The share of runs in which it started.
+    pub probability: f64,
+    /// Percentiles of the day it first started, over those runs.
+    pub day: DayReached,
+}
+
 /// How many armies runs formed by the deadline: the band over runs and each count's share.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArmiesFormed {
@@ -226,6 +244,8 @@ pub struct Summary {
     pub recruited_total: Band,
     /// The goal's answer; `None` (JSON `null`) without `[goal]`.
     pub new_army: Option<NewArmy>,
+    /// Each `[[mobilization]]` wave, in file order: whether and when it started.
+    pub mobilization: Vec<WaveSummary>,
     /// Pay and signing bonuses; `None` (JSON `null`) without `[cost]`.
     pub cost_total: Option<Band>,
     /// The currency of `cost_total`.
@@ -273,6 +293,22 @@ impl Summary {
             let mut v: Vec<f64> = results.outcomes.iter().map(|o| o.cost).collect();
             Band::of_reals(&mut v)
         });
+        let mobilization = scenario
+            .mobilization
+            .iter()
+            .enumerate()
+            .map(|(w, m)| {
+                let starts = || (0..results.outcomes.len()).map(|i| results.waves_started(i)[w]);
+                let started = starts().filter(Option::is_some).count();
+                WaveSummary {
+                    name: m.name().to_string(),
+                    triggered: Triggered {
+                        probability: started as f64 / results.outcomes.len().max(1) as f64,
+                        day: day_percentiles(starts()),
+                    },
+                }
+            })
+            .collect();
         Summary {
             name: scenario.name().to_string(),
             description: scenario.description().map(str::to_string),
@@ -294,6 +330,7 @@ impl Summary {
             casualties_total: ends(|o| o.end.casualties()),
             recruited_total: ends(|o| o.end.recruited),
             new_army,
+            mobilization,
             cost_total,
             currency: scenario.cost().map(|c| c.currency().to_string()),
             observed: None,

@@ -5,7 +5,7 @@ use crate::delay::{DelayKernel, DelayLine};
 use crate::ledger::{Armies, Ledger, RunOutcome};
 use crate::limits::MAX_COUNT;
 use crate::random::{StreamRng, named_stream};
-use crate::scenario::{AttritionRate, InputId, Intake, Scenario};
+use crate::scenario::{AttritionRate, InputId, Intake, Scenario, Trigger, WaveStart};
 
 use super::sampling::{DailyCount, binomial, poisson};
 use super::ziggurat::standard_normal;
@@ -101,6 +101,10 @@ struct WaveDraw {
     size: u64,
     compliance: f64,
     pipe: Pipeline,
+    /// The days its call-ups started (a dated wave's from the outset).
+    starts: Vec<u32>,
+    /// Days in a row, up to yesterday, on which a trigger's condition held at the day's end.
+    held: u32,
 }
 
 /// A source of recruits, recruitment stream or mobilization wave, in one run.
@@ -175,6 +179,18 @@ impl Survival {
             _ => 0.0,
         }
     }
+}
+
+/// Whether a triggered wave starts on day `t`: not before `not_before`, its condition held
+/// at the end of each of the `for_days` days up to yesterday, and it has not started yet
+/// (or, with `repeat_after`, last started that many days ago or more).
+fn fires(trigger: &Trigger, wave: &WaveDraw, t: u32) -> bool {
+    let again = match (wave.starts.last(), trigger.repeat_after) {
+        (None, _) => true,
+        (Some(&last), Some(after)) => t >= last.saturating_add(after),
+        (Some(_), None) => false,
+    };
+    again && t >= trigger.not_before && wave.held >= trigger.for_days
 }
 
 /// The part of a cohort of `n` still serving at realised survival `share`.
@@ -297,6 +313,11 @@ impl<'s> Run<'s> {
                 size: whole(value(m.size)),
                 compliance: value(m.compliance),
                 pipe: Pipeline::new(&m.training, m.term_days, 0.0, days, noise(&format!("mobilization[{i}]"))),
+                starts: match m.start {
+                    WaveStart::Day(day) => vec![day],
+                    WaveStart::Trigger(_) => Vec::new(),
+                },
+                held: 0,
             })
             .collect();
         Run {
@@ -369,6 +390,17 @@ impl<'s> Run<'s> {
         }
     }
 
+    /// Days simulated.
+    pub fn days(&self) -> u32 {
+        self.scenario.days
+    }
+
+    /// The day each mobilization wave first started, in file order (`None`: a trigger
+    /// that never fired).
+    pub fn waves_started(&self) -> impl Iterator<Item = Option<u32>> + '_ {
+        self.waves.iter().map(|w| w.starts.first().copied())
+    }
+
     /// What the run ends with.
     pub fn outcome(self) -> RunOutcome {
         RunOutcome { end: self.ledger, day_reached: self.day_reached, cost: self.cost, armies: self.armies }
@@ -402,17 +434,24 @@ impl<'s> Run<'s> {
             pipe.enrol(t, n);
         }
         for (m, wave) in self.scenario.mobilization.iter().zip(self.waves.iter_mut()) {
-            let first = m.day as usize;
-            if t < first || t >= first + m.callup_days as usize {
-                continue;
+            if let WaveStart::Trigger(trigger) = &m.start
+                && fires(trigger, wave, t as u32)
+            {
+                wave.starts.push(t as u32);
             }
-            // Spread evenly: day i of c calls floor(S(i+1)/c) − floor(S·i/c).
-            let (i, c, size) = ((t - first) as u128, u128::from(m.callup_days), u128::from(wave.size));
-            let called = (size * (i + 1) / c - size * i / c) as u64;
-            let reported = binomial(&mut wave.pipe.rng, called, wave.compliance);
-            l.recruited += reported;
-            l.training += reported;
-            wave.pipe.enrol(t, reported);
+            for &start in &wave.starts {
+                let first = start as usize;
+                if t < first || t >= first + m.callup_days as usize {
+                    continue;
+                }
+                // Spread evenly: day i of c calls floor(S(i+1)/c) − floor(S·i/c).
+                let (i, c, size) = ((t - first) as u128, u128::from(m.callup_days), u128::from(wave.size));
+                let called = (size * (i + 1) / c - size * i / c) as u64;
+                let reported = binomial(&mut wave.pipe.rng, called, wave.compliance);
+                l.recruited += reported;
+                l.training += reported;
+                wave.pipe.enrol(t, reported);
+            }
         }
     }
 
@@ -517,6 +556,13 @@ impl<'s> Run<'s> {
         let l = &mut self.ledger;
         l.deployed = l.strength.min(l.target);
         l.formation = l.strength - l.deployed;
+        // Triggers watch the day's end: whether each condition held today.
+        for (m, wave) in self.scenario.mobilization.iter().zip(self.waves.iter_mut()) {
+            if let WaveStart::Trigger(trigger) = &m.start {
+                let watched = l.series()[trigger.series];
+                wave.held = if watched < trigger.below { wave.held + 1 } else { 0 };
+            }
+        }
         if let (Some(goal), Some(size)) = (self.scenario.goal.as_ref(), self.new_army)
             && !goal.deploy
         {

@@ -230,10 +230,29 @@ pub const RECRUITMENT: &[Key] = &[
     key("signing_bonus", COUNT, "Paid per recruit at sign-up, counted in cost_total"),
 ];
 
+/// A mobilization's `trigger = { ... }`: one condition, and how long it must hold.
+pub const TRIGGER: &[Key] = &[
+    key("deployed_below", Kind::Number(0.0, 1e12), "Start when deployed has stayed below this"),
+    key("formation_below", Kind::Number(0.0, 1e12), "Start when formation has stayed below this"),
+    key("total_below", Kind::Number(0.0, 1e12), "Start when strength has stayed below this"),
+    or("for_days", Kind::Integer(1, 36_500), Default::Integer(1), "Consecutive days the condition must hold"),
+];
+
 /// `[[mobilization]]`.
 pub const MOBILIZATION: &[Key] = &[
-    key("name", Kind::Text, "Shown in outputs"),
-    required("date", Kind::Date, "First day of the call-up, inside the horizon"),
+    key("name", Kind::Text, "Shown in outputs; unique in a scenario"),
+    key("date", Kind::Date, "First day of the call-up, inside the horizon; exactly one of date and trigger"),
+    key(
+        "trigger",
+        Kind::Table(TRIGGER),
+        "Start when a condition holds: { deployed_below = 400000, for_days = 14 } (or formation_below, total_below)",
+    ),
+    key("not_before", Kind::Date, "With a trigger: no start before this day"),
+    key(
+        "repeat_after_days",
+        Kind::Integer(1, u32::MAX as i64),
+        "With a trigger: it may start again this many days after its last start (default: once)",
+    ),
     required("size", COUNT, "Persons called up"),
     or(
         "callup_days",

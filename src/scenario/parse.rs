@@ -8,7 +8,7 @@ use super::keys::{self, names};
 use super::reader::{Field, Reader, Table};
 use super::{
     Attrition, AttritionRate, Cost, Drift, Force, Goal, InputId, Intake, Loss, Mobilization, Observed, ObservedSource,
-    Overrides, Recruitment, Sampling, Scenario, Schedule,
+    Overrides, Recruitment, Sampling, Scenario, Schedule, TRIGGER_CONDITIONS, Trigger, WaveStart,
 };
 use crate::date::Date;
 use crate::delay::DelayKernel;
@@ -543,17 +543,7 @@ fn read_mobilization(
 ) -> Option<Mobilization> {
     let index = t.path.trim_start_matches("mobilization").to_string();
     let name = read_name(r, &mut t, "mobilization", &index);
-    let day = match (t.take("date"), h) {
-        (Some(f), Some(h)) => r.date(&f).and_then(|d| h.day_within(r, &f, d, days_overridden)),
-        (Some(f), None) => {
-            r.date(&f);
-            None
-        }
-        (None, _) => {
-            r.missing(&t, "date", "the day the call-up starts, e.g. date = 2024-01-15");
-            None
-        }
-    };
+    let start = read_wave_start(r, &mut t, h, days_overridden);
     let size = match t.take("size") {
         Some(f) => r.input(&f, Domain::NonNegative),
         None => {
@@ -582,13 +572,93 @@ fn read_mobilization(
     t.finish(r, &names(keys::MOBILIZATION));
     Some(Mobilization {
         name,
-        day: day?,
+        start: start?,
         size: size?,
         callup_days: callup_days?,
         compliance: compliance?,
         training: training?,
         term_days: term_days?,
     })
+}
+
+/// When a wave starts: exactly one of `date` and `trigger` (with `not_before` and
+/// `repeat_after_days`, which only a trigger takes).
+fn read_wave_start(r: &mut Reader, t: &mut Table<'_>, h: Option<Horizon>, days_overridden: bool) -> Option<WaveStart> {
+    let help = "date = 2024-01-15, or trigger = { deployed_below = 400000, for_days = 14 }";
+    let within = |r: &mut Reader, f: &Field<'_>| match h {
+        Some(h) => r.date(f).and_then(|d| h.day_within(r, f, d, days_overridden)),
+        None => {
+            r.date(f);
+            None
+        }
+    };
+    let (date, trigger) = (t.take("date"), t.take("trigger"));
+    let (not_before, repeat) = (t.take("not_before"), t.take("repeat_after_days"));
+    match (date, trigger) {
+        (Some(d), None) => {
+            for f in [&not_before, &repeat].into_iter().flatten() {
+                r.error_with_help(f, "only a triggered wave takes this", "use it with trigger = { ... }, not date");
+            }
+            within(r, &d).map(WaveStart::Day)
+        }
+        (None, Some(trigger)) => {
+            let not_before = match &not_before {
+                Some(f) => within(r, f),
+                None => Some(0),
+            };
+            let repeat_key = keys::find(keys::MOBILIZATION, "repeat_after_days");
+            let repeat_after = match &repeat {
+                Some(f) => r.integer(f, repeat_key.range(), "days from a start to the next").map(|d| Some(d as u32)),
+                None => Some(None),
+            };
+            let trigger = read_trigger(r, trigger);
+            Some(WaveStart::Trigger(Trigger { not_before: not_before?, repeat_after: repeat_after?, ..trigger? }))
+        }
+        (Some(_), Some(trigger)) => {
+            r.error_with_help(&trigger, "give only one of `date` and `trigger`", help);
+            None
+        }
+        (None, None) => {
+            r.missing(t, "date", &format!("when the call-up starts: {help}"));
+            None
+        }
+    }
+}
+
+/// `trigger = { <condition>_below = N, for_days = D }`.
+fn read_trigger(r: &mut Reader, field: Field<'_>) -> Option<Trigger> {
+    let conditions: Vec<&str> = TRIGGER_CONDITIONS.iter().map(|(name, _)| *name).collect();
+    let help = format!(
+        "one condition of {} and for_days, e.g. {{ deployed_below = 400000, for_days = 14 }}",
+        conditions.join(", ")
+    );
+    let mut t = r.table(field)?;
+    let given: Vec<(Field<'_>, usize)> =
+        TRIGGER_CONDITIONS.iter().filter_map(|(name, series)| t.take(name).map(|f| (f, *series))).collect();
+    let for_key = keys::find(keys::TRIGGER, "for_days");
+    let for_days = match t.take("for_days") {
+        Some(f) => r.integer(&f, for_key.range(), "consecutive days the condition must hold").map(|d| d as u32),
+        None => Some(for_key.default_number() as u32),
+    };
+    let span = t.span.clone();
+    let path = t.path.clone();
+    t.finish(r, &names(keys::TRIGGER));
+    let (field, series) = match given.len() {
+        1 => given.into_iter().next()?,
+        0 => {
+            r.push(&path, Some(span), "a trigger needs a condition".into(), Some(help));
+            return None;
+        }
+        _ => {
+            r.error_with_help(&given[1].0, "a trigger takes one condition", help);
+            return None;
+        }
+    };
+    let below = r.number(&field).filter(|x| (0.0..=1e12).contains(x));
+    if below.is_none() {
+        r.error_with_help(&field, "expected a number of persons from 0 to 10¹²", help);
+    }
+    Some(Trigger { series, below: below? as u64, for_days: for_days?, not_before: 0, repeat_after: None })
 }
 
 /// `[[correlation]]`: rank correlations between pairs of uncertain inputs, checked to be

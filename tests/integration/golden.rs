@@ -11,11 +11,11 @@ use muster::scenario::{Overrides, Scenario};
 /// `benches/every-flow.toml` at 300 runs, as its outputs' SHA-256 (summary, daily): what
 /// `simulate benches/every-flow.toml --runs 300` writes, as `sha256sum` gives it (checked
 /// when pinned). Changed on purpose since first pinned: summary.json gained `run_id`,
-/// `precision_reached` and the armies of the goal, daily.csv the `target` and `armies`
-/// series (its first 32 columns are still those of the engine before issue 14).
+/// `precision_reached`, the armies of the goal and the mobilization waves, daily.csv the
+/// `target` and `armies` series, and the workload a triggered wave and `deploy = true`.
 const GOLDEN: [&str; 2] = [
-    "46608ebe2290888898b4acaac883eccb783705b427c3e7c8c263aeba6e0f554c",
-    "917b75811339aed28624b8d0f065f80d5ddb114434bd9faa2a4292a6abeb560a",
+    "de10e4cf0bf399fc718203d9077584336e948b3ab94ac7b7e16a98bad3efacd1",
+    "63f0276f1aac0dda17bd5320630511af795fec96b37d3d4a853ec07bc5cabcac",
 ];
 
 #[test]

@@ -18,3 +18,4 @@ mod safety;
 mod schema;
 mod streaming;
 mod structure;
+mod triggers;
