@@ -1,7 +1,7 @@
 //! From validated scenarios to the bytes of their outputs: simulate (every run, batches
 //! until a precision is reached, or one shard), summarise, and prepare each file. The
-//! command line, the merge of shards and the analyses all go through here; writing the
-//! files and printing are the caller's.
+//! command line's runs, shards and merges, the backtest and the fuzz target all go
+//! through here; writing the files and printing are the caller's.
 
 use std::collections::HashMap;
 use std::ops::Range;
