@@ -60,11 +60,19 @@ fn any_scenario() -> impl Strategy<Value = String> {
             s
         },
     );
-    let mobilization = (0u32..30, 0u32..200_000, 1u32..20, 0u32..=10, 0u32..60, 0u32..90).prop_map(
-        |(day, size, callup, compliance, training, term)| {
+    // Dated, or triggered by a condition (which may repeat).
+    let start = prop_oneof![
+        (0u32..30).prop_map(|day| format!("date = 2024-01-{:02}\n", day + 1)),
+        (0usize..3, 0u32..600_000, 1u32..20, prop::option::of(1u32..40)).prop_map(|(c, below, days, repeat)| {
+            let condition = ["deployed_below", "formation_below", "total_below"][c];
+            let repeat = repeat.map_or(String::new(), |r| format!("repeat_after_days = {r}\n"));
+            format!("trigger = {{ {condition} = {below}, for_days = {days} }}\n{repeat}")
+        }),
+    ];
+    let mobilization = (start, 0u32..200_000, 1u32..20, 0u32..=10, 0u32..60, 0u32..90).prop_map(
+        |(start, size, callup, compliance, training, term)| {
             format!(
-                "[[mobilization]]\ndate = 2024-01-{:02}\nsize = {size}\ncallup_days = {callup}\ncompliance = {}\ntraining_days = {training}\nterm_days = {term}\n",
-                day + 1,
+                "[[mobilization]]\n{start}size = {size}\ncallup_days = {callup}\ncompliance = {}\ntraining_days = {training}\nterm_days = {term}\n",
                 compliance as f64 / 10.0
             )
         },
@@ -78,7 +86,7 @@ fn any_scenario() -> impl Strategy<Value = String> {
         prop::collection::vec(loss, 0..3),
         prop::collection::vec(recruitment, 0..3),
         prop::collection::vec(mobilization, 0..3),
-        any::<bool>(),
+        prop_oneof![Just(None), Just(Some(false)), Just(Some(true))],
     )
         .prop_map(|(days, runs, initial, target_pct, attrition, losses, recruitment, mobilization, goal)| {
             let mut s = format!(
@@ -89,8 +97,8 @@ fn any_scenario() -> impl Strategy<Value = String> {
             s += &losses.concat();
             s += &recruitment.concat();
             s += &mobilization.concat();
-            if goal {
-                s += "[cost]\nmonthly_pay = 2000\n[goal]\nnew_army = 30000\n";
+            if let Some(deploy) = goal {
+                s += &format!("[cost]\nmonthly_pay = 2000\n[goal]\nnew_army = 30000\ndeploy = {deploy}\n");
             }
             s
         })
@@ -131,7 +139,8 @@ proptest! {
     }
 }
 
-/// Every flow with uncertain inputs, small enough to run in a test.
+/// Every flow with uncertain inputs, a triggered wave that may repeat and armies that
+/// deploy, small enough to run in a test.
 pub const EVERY_FLOW: &str = r#"
 [simulation]
 start = 2023-09-03
@@ -171,10 +180,17 @@ size = { dist = "normal", mean = 300000, sd = 30000 }
 callup_days = 45
 compliance = { dist = "beta", alpha = 17, beta = 3 }
 training_days = { dist = "triangular", min = 14, mode = 30, max = 60 }
+[[mobilization]]
+trigger = { deployed_below = 419000, for_days = 3 }
+not_before = 2023-10-01
+size = { dist = "uniform", min = 10000, max = 50000 }
+callup_days = 20
+repeat_after_days = 40
 [cost]
 monthly_pay = 2000
 [goal]
 new_army = 30000
+deploy = true
 "#;
 
 fn outputs_with_threads(threads: usize) -> (String, String) {
