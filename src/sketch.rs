@@ -59,6 +59,16 @@ impl QuantileSketch {
             (self.min, self.max) = (self.min.min(lo), self.max.max(hi));
             self.cover();
         }
+        // All equal (a target held, no armies yet, deployed at its target in every run): one
+        // bin and the sums at once, exactly (n·v² < 2¹²⁸ for v < 2⁴⁸ and n < 2³²).
+        if lo == hi && hi < 1 << 48 && values.len() < 1 << 32 {
+            let n = values.len() as u64;
+            self.counts[((lo >> self.shift) - self.first) as usize] += n as u32;
+            self.count += n;
+            self.sum += u128::from(lo) * u128::from(n);
+            self.sum_sq = add_256(self.sum_sq, (0, u128::from(lo) * u128::from(lo) * u128::from(n)));
+            return;
+        }
         // Sums in locals, so the loop does not store them back on every value.
         let (mut sum, mut sq_high, mut sq_low) = (0u128, 0u128, 0u128);
         let (shift, first, counts) = (self.shift, self.first, &mut self.counts[..]);
