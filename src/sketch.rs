@@ -344,6 +344,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_block_of_equal_values_is_the_same_as_one_at_a_time() {
+        for v in [0u64, 7, 420_000, (1 << 48) - 1, 1 << 48, u64::MAX] {
+            let (mut block, mut single) = (QuantileSketch::default(), QuantileSketch::default());
+            block.insert_all(&[3, 900]);
+            single.insert_all(&[3, 900]);
+            block.insert_all(&[v; 64]);
+            for _ in 0..64 {
+                single.insert(v);
+            }
+            assert_eq!(block, single, "{v}");
+        }
+    }
+
+    #[test]
     fn statistics_never_take_more_than_their_stated_bound() {
         // Values spread over 10⁹ force every sketch to its full 2,048 bins, inserted a few
         // at a time so the counts' vectors grow step by step.
