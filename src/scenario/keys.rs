@@ -240,7 +240,7 @@ pub const TRIGGER: &[Key] = &[
 
 /// `[[mobilization]]`.
 pub const MOBILIZATION: &[Key] = &[
-    key("name", Kind::Text, "Shown in outputs; unique in a scenario"),
+    key("name", Kind::Text, "Shown in outputs"),
     key("date", Kind::Date, "First day of the call-up, inside the horizon; exactly one of date and trigger"),
     key(
         "trigger",
