@@ -166,8 +166,8 @@ fn draw_probabilities<DB: DrawingBackend>(
         .collect();
     let common_goal = goals.windows(2).all(|w| w[0] == w[1]).then(|| goals[0].clone()).flatten();
     let caption = match &common_goal {
-        Some(goal) => format!("P(formation {goal}), 95% CI"),
-        None => "P(new army by its deadline), 95% CI".to_string(),
+        Some(goal) => format!("P(ever reached {goal}), 95% CI"),
+        None => "P(ever reached a new army by its deadline), 95% CI".to_string(),
     };
     area.draw(&Text::new(caption, (16 * k, 12 * k), text_style(22 * k, &TEXT))).map_err(plot_error)?;
     // The first scenario at the top.

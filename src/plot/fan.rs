@@ -104,12 +104,13 @@ impl Drawable for FanChart<'_> {
             ),
             (Some(goal), Some(size)) => (
                 format!(
-                    "Formation: the surplus beyond holding the line · P(≥ {} by {}) = {} (95% CI {}–{})",
+                    "Formation: the surplus · P(ever reached {} by {}) = {} (95% CI {}–{}) · P(held on that day) = {}",
                     thousands(size),
                     goal.by,
                     probability(goal.probability),
                     probability(goal.probability_ci95[0]),
-                    probability(goal.probability_ci95[1])
+                    probability(goal.probability_ci95[1]),
+                    probability(goal.probability_at_deadline)
                 ),
                 Some((size, format!("new army {}", thousands(size)))),
                 Some((goal.by.days_since(s.start) as f64, format!("by {}", goal.by))),

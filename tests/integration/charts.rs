@@ -64,7 +64,13 @@ fn fan_png_is_byte_identical_for_the_same_seed() {
 fn fan_svg_is_vector_text() {
     let svg = String::from_utf8(fan(&format!("name = \"Growing force\"\n{GROWING}"), Format::Svg)).expect("UTF-8");
     assert!(svg.starts_with("<svg") && svg.contains(&format!("viewBox=\"0 0 {WIDTH} {HEIGHT}\"")));
-    for text in ["Growing force", "new army 20,000", "target 100,000", "P(≥ 20,000 by 2024-04-29)"] {
+    for text in [
+        "Growing force",
+        "new army 20,000",
+        "target 100,000",
+        "P(ever reached 20,000 by 2024-04-29)",
+        "P(held on that day)",
+    ] {
         assert!(svg.contains(text), "SVG lacks {text:?}");
     }
     // The legend names both kinds of line the chart draws (SVG puts each text on its own line).
@@ -202,7 +208,8 @@ fn labels_of_huge_numbers_stay_inside_the_chart_and_panels_stay_aligned() {
     // The new-army label ends before the probability panel begins.
     let extents = text_extents(&svg);
     let end_of = |prefix: &str| extents.iter().find(|t| t.0.starts_with(prefix)).map(|t| (t.1, t.2));
-    let (Some((_, label_end)), Some((panel_start, _))) = (end_of("new army 1,000,000,000,000"), end_of("P(formation"))
+    let (Some((_, label_end)), Some((panel_start, _))) =
+        (end_of("new army 1,000,000,000,000"), end_of("P(ever reached"))
     else {
         panic!("the comparison lacks its new-army label or its probability panel")
     };
