@@ -11,7 +11,7 @@
 //! were split between threads or machines, nor on the order of merging.
 //!
 //! **Accuracy.** A bin is read as its midpoint, clamped to the exact minimum and maximum,
-//! and percentiles follow [`crate::stats`]' definition (Hyndman–Fan 7: two order
+//! and percentiles follow [`crate::percentile`]'s definition (Hyndman–Fan 7: two order
 //! statistics, interpolated). Each order statistic is then within (2ˢ − 1)/2 of the exact
 //! one, and since the values did not fit at width 2ˢ⁻¹, 2ˢ < 2·(max − min)/(BINS − 1). So
 //! every percentile is **within (max − min)/2047 of the exact value** (0.05% of the day's

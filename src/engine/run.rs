@@ -226,8 +226,10 @@ pub struct Run<'s> {
     waves: Vec<WaveDraw>,
     /// Pay per person and day.
     daily_pay: f64,
-    /// The goal's size as drawn.
+    /// The goal's size as drawn (what `formation` must reach).
     new_army: Option<f64>,
+    /// The same as a whole number of persons: the people an army takes.
+    army_size: Option<u64>,
     ledger: Ledger,
     /// S after each day's losses (see above).
     survival: Survival,
@@ -328,6 +330,7 @@ impl<'s> Run<'s> {
             waves,
             daily_pay: s.cost.as_ref().map_or(0.0, |c| value(c.monthly_pay) / DAYS_PER_MONTH),
             new_army: s.goal.as_ref().map(|g| value(g.new_army)),
+            army_size: s.goal.as_ref().map(|g| whole(value(g.new_army))),
             ledger: Ledger { strength: initial, initial, target, ..Ledger::default() },
             survival: Survival::new(days),
             cost: 0.0,
@@ -354,8 +357,7 @@ impl<'s> Run<'s> {
     /// next day. Also counts the goal's armies up to its deadline.
     #[inline]
     pub fn end_day(&mut self, t: usize) {
-        let (Some(goal), Some(size)) = (self.scenario.goal.as_ref(), self.new_army) else { return };
-        let size = whole(size);
+        let (Some(goal), Some(size)) = (self.scenario.goal.as_ref(), self.army_size) else { return };
         let l = &mut self.ledger;
         let on_time = t <= goal.by_day as usize;
         if t == goal.by_day as usize {
@@ -563,10 +565,10 @@ impl<'s> Run<'s> {
                 wave.held = if watched < trigger.below { wave.held + 1 } else { 0 };
             }
         }
-        if let (Some(goal), Some(size)) = (self.scenario.goal.as_ref(), self.new_army)
+        if let (Some(goal), Some(size)) = (self.scenario.goal.as_ref(), self.army_size)
             && !goal.deploy
         {
-            l.armies = l.formation.checked_div(whole(size)).unwrap_or(0);
+            l.armies = l.formation.checked_div(size).unwrap_or(0);
         }
         debug_assert!(l.balances(), "people not conserved on day {t}: {l:?}");
         self.cost += self.daily_pay * (l.strength + l.training) as f64;
