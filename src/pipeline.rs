@@ -295,17 +295,15 @@ pub fn output_stems(scenarios: &[Scenario]) -> Result<Vec<String>, StemError> {
     Ok(stems)
 }
 
-/// The names a run writes in the output folder: each scenario's folder, and for two or
-/// more scenarios the comparison's files.
-pub fn output_names(stems: &[String], charts: Option<Format>) -> (Vec<String>, Vec<String>) {
-    let mut files = Vec::new();
-    if stems.len() > 1 {
-        files.push("comparison.csv".to_string());
-        if let Some(format) = charts {
-            files.push(format!("comparison.{}", format.extension()));
-        }
+/// The files a run of `scenarios` scenarios writes in the output folder itself beside
+/// their folders: for two or more, `comparison.csv` and the chart in `charts`.
+pub fn comparison_names(scenarios: usize, charts: Option<Format>) -> Vec<String> {
+    if scenarios < 2 {
+        return Vec::new();
     }
-    (stems.to_vec(), files)
+    std::iter::once("comparison.csv".to_string())
+        .chain(charts.map(|format| format!("comparison.{}", format.extension())))
+        .collect()
 }
 
 /// The files of one scenario's folder: `summary.json`, `daily.csv`, and its fan chart in
@@ -355,11 +353,12 @@ pub fn comparison_files(
             reached: f.reached.clone(),
         })
         .collect();
-    let mut files = vec![("comparison.csv".to_string(), plot::comparison_csv(&entries).into_bytes())];
+    // The bytes in the order of their names: the table, then the chart.
+    let mut bytes = vec![plot::comparison_csv(&entries).into_bytes()];
     if let Some(format) = charts {
-        files.push((format!("comparison.{}", format.extension()), plot::comparison_chart(&entries, format)?));
+        bytes.push(plot::comparison_chart(&entries, format)?);
     }
-    Ok(files)
+    Ok(comparison_names(scenarios.len(), charts).into_iter().zip(bytes).collect())
 }
 
 /// The files of every scenario's folder and of the comparison, all prepared before any is

@@ -59,7 +59,6 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Failure> {
     }
     pipeline::tag(&mut finished, &pipeline::run_id(&scenarios, None));
     let stems = pipeline::output_stems(&scenarios).map_err(Failure::input)?;
-    let (folders, files) = pipeline::output_names(&stems, args.output.charts());
-    args.output.check(&folders, &files)?;
+    args.output.check(&stems, &pipeline::comparison_names(stems.len(), args.output.charts()))?;
     publish(&scenarios, &stems, finished, &args.output, &thread_pool(None)?)
 }

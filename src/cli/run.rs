@@ -65,8 +65,7 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
     let runs: Vec<u32> = scenarios.iter().zip(&precision).map(|(s, p)| p.map_or(s.runs(), |p| p.max_runs)).collect();
     let pool = args.options.thread_pool_for(&scenarios, &runs)?;
     // Every input checked: now whether the outputs can be written, before the work.
-    let (folders, files) = pipeline::output_names(&stems, out.charts());
-    out.check(&folders, &files)?;
+    out.check(&stems, &pipeline::comparison_names(stems.len(), out.charts()))?;
     let total_runs: u64 = runs.iter().map(|&r| u64::from(r)).sum();
     let done = AtomicU64::new(0);
     let show_progress = args.options.output.progress_bar();
