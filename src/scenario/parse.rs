@@ -148,14 +148,7 @@ fn read_force(r: &mut Reader, top: &mut Table<'_>) -> Option<Force> {
             initial.map(|initial| Force { initial, target })
         }
         None => {
-            if !r.diagnostics.iter().any(|d| d.key == "force") {
-                r.push(
-                    "force",
-                    Some(0..0),
-                    "missing required section [force]".into(),
-                    Some("add [force] with initial = <personnel on strength>".into()),
-                );
-            }
+            missing_section(r, "force", "add [force] with initial = <personnel on strength>");
             None
         }
     }
@@ -170,6 +163,13 @@ fn read_tables<'a, T>(
 ) -> Vec<T> {
     let tables = top.take(key).map(|f| r.tables(f)).unwrap_or_default();
     tables.into_iter().filter_map(|t| read(r, t)).collect()
+}
+
+/// A required section that is absent (unless its problem, a wrong type, is already said).
+fn missing_section(r: &mut Reader, key: &str, help: &str) {
+    if !r.diagnostics.iter().any(|d| d.key == key) {
+        r.push(key, Some(0..0), format!("missing required section [{key}]"), Some(help.into()));
+    }
 }
 
 /// `[cost]`.
@@ -223,14 +223,7 @@ struct Simulation {
 /// `[simulation]`, with the command line's overrides applied.
 fn read_simulation(r: &mut Reader, top: &mut Table<'_>, ov: Overrides) -> Option<Simulation> {
     let Some(mut t) = top.take("simulation").and_then(|f| r.table(f)) else {
-        if !r.diagnostics.iter().any(|d| d.key == "simulation") {
-            r.push(
-                "simulation",
-                Some(0..0),
-                "missing required section [simulation]".into(),
-                Some("add [simulation] with start = 2023-09-03 and days = 730".into()),
-            );
-        }
+        missing_section(r, "simulation", "add [simulation] with start = 2023-09-03 and days = 730");
         return None;
     };
     let start = match t.take("start") {
