@@ -7,20 +7,9 @@
 //! Every scenario is validated before anything runs or is written: one bad file means no
 //! output at all.
 
-/// Writes a line to stdout. A closed pipe (`simulate check *.toml | head -1`) ends the
-/// program quietly, as it ends `head`'s reading, instead of panicking as `println!` would;
-/// any other failure (a full disk) ends it with status 1 and a message.
-macro_rules! say {
-    ($($arg:tt)*) => {{
-        use std::io::Write as _;
-        let mut out = std::io::stdout().lock();
-        if let Err(e) = writeln!(out, $($arg)*).and_then(|()| out.flush()) {
-            $crate::cli::stdout_failed(&e);
-        }
-    }};
-}
-
-/// [`say!`] without the line break.
+/// Writes to stdout. A closed pipe (`simulate check *.toml | head -1`) ends the program
+/// quietly, as it ends `head`'s reading, instead of panicking as `print!` would; any other
+/// failure (a full disk) ends it with status 1 and a message.
 macro_rules! say_part {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
@@ -29,6 +18,13 @@ macro_rules! say_part {
             $crate::cli::stdout_failed(&e);
         }
     }};
+}
+
+/// [`say_part!`] and a line break.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        say_part!("{}\n", format_args!($($arg)*))
+    };
 }
 
 /// Ends the program after a failed write to stdout: quietly (0) for a closed pipe, whose
