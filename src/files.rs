@@ -93,7 +93,7 @@ fn write_folder_in_steps(
     }
     std::fs::create_dir_all(dir).map_err(with_path(dir))?;
     let target = dir.join(name);
-    let partial = dir.join(format!(".{name}.partial-{}-{}", std::process::id(), token()));
+    let partial = dir.join(hidden(name));
     std::fs::create_dir(&partial).map_err(with_path(&partial))?;
     step();
     let written = files
@@ -149,7 +149,13 @@ fn temporary_beside(path: &Path) -> io::Result<(&Path, PathBuf)> {
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
     plain(name)?;
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    Ok((dir, dir.join(format!(".{name}.partial-{}-{}", std::process::id(), token()))))
+    Ok((dir, dir.join(hidden(name))))
+}
+
+/// The hidden name `name` is written under until it is complete: `.<name>.partial-<pid>-<random>`,
+/// which no one can guess and no reader takes for an output.
+fn hidden(name: &str) -> String {
+    format!(".{name}.partial-{}-{}", std::process::id(), token())
 }
 
 /// Puts the complete folder `partial` at `target`: exchanged with an existing folder, or
