@@ -16,7 +16,7 @@ use muster::output::{daily_csv, summary_json};
 use muster::random::named_stream;
 use muster::scenario::{Overrides, Scenario};
 use muster::sketch::QuantileSketch;
-use muster::stats::{Summary, daily_bands};
+use muster::stats::{Summary, daily_bands, source_bands};
 
 fn main() {
     divan::main();
@@ -130,6 +130,6 @@ fn every_flow_scenario(bencher: divan::Bencher) {
         let r = engine::simulate(&s, None);
         let summary = Summary::new(&s, &r);
         let bands = daily_bands(&r);
-        (summary_json(&summary), daily_csv(&summary, &bands))
+        (summary_json(&summary), daily_csv(&summary, &bands, &source_bands(&r)))
     });
 }

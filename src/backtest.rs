@@ -54,6 +54,8 @@ pub struct BacktestRun {
     pub summary: Summary,
     /// Its daily bands.
     pub bands: Vec<[Band; SERIES.len()]>,
+    /// Its daily bands of strength by source (one source, the initial force).
+    pub sources: Vec<Vec<Band>>,
 }
 
 /// Calibrates on `from..=train_to` (default: the 180 days up to `train_to`), simulates
@@ -96,7 +98,7 @@ pub fn backtest(
     let scenario = Scenario::in_code(origin, start, horizon, runs, seed, 1e12)
         .with_daily_attrition(calibration.daily, calibration.dispersion, drift)
         .with_observed(observed);
-    let Finished { summary, bands, .. } = pipeline::simulate(&scenario, None, progress);
+    let Finished { summary, bands, sources, .. } = pipeline::simulate(&scenario, None, progress);
     let observed = scenario.observed().casualties.clone().unwrap_or_default();
     // The coverage the summary computed for the chart.
     let coverage =
@@ -120,7 +122,7 @@ pub fn backtest(
         final_inside_90: final_band.p5 <= final_observed && final_observed <= final_band.p95,
         interval_score: scores.iter().sum::<f64>() / scores.len() as f64,
     };
-    Ok(BacktestRun { report, scenario, summary, bands })
+    Ok(BacktestRun { report, scenario, summary, bands, sources })
 }
 
 impl Backtest {

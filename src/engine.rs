@@ -8,6 +8,7 @@
 //! ([`crate::sketch`]), merged by exact addition, and writes each run's outcome into that
 //! run's slot; no floating-point sum is ever reduced across threads.
 
+mod composition;
 mod run;
 pub mod sampling;
 mod ziggurat;
@@ -36,7 +37,7 @@ pub struct Results {
     pub days: u32,
     /// Runs simulated.
     pub runs: u32,
-    /// Every series on every day, streamed over the runs.
+    /// Every series on every day, and strength by source, streamed over the runs.
     pub daily: DailyStats,
     /// Per run, in run order.
     pub outcomes: Vec<RunOutcome>,
@@ -70,9 +71,9 @@ pub fn simulate_until(
 }
 
 impl Results {
-    /// No runs yet, over `days` days.
-    pub fn empty(days: u32) -> Self {
-        Self { days, runs: 0, daily: DailyStats::new(days), outcomes: Vec::new(), started: Vec::new() }
+    /// No runs yet, over `days` days, with `sources` sources.
+    pub fn empty(days: u32, sources: usize) -> Self {
+        Self { days, runs: 0, daily: DailyStats::new(days, sources), outcomes: Vec::new(), started: Vec::new() }
     }
 
     /// Appends `more`, whose runs follow these.
@@ -94,19 +95,29 @@ impl Results {
 /// Runs simulated by one task: their daily values are streamed into the task's sketches.
 const RUNS_PER_TASK: usize = 64;
 
-/// The most memory one worker thread holds for the daily statistics of a scenario of
-/// `days` days: its sketches ([`DailyStats::max_bytes`]) and the block of a task's daily
-/// values.
-pub const fn worker_bytes(days: u32) -> u64 {
-    DailyStats::max_bytes(days) + days as u64 * SERIES.len() as u64 * RUNS_PER_TASK as u64 * 8
+/// Series recorded a day for `scenario`: the [`SERIES`], then strength by source.
+pub fn recorded_series(scenario: &Scenario) -> usize {
+    SERIES.len() + scenario.sources().len()
 }
 
-/// The most memory simulating `runs` runs of `days` days holds with `threads` worker
+/// The most memory one worker thread holds for the daily statistics of a scenario of
+/// `days` days and `width` recorded series ([`recorded_series`]): its sketches
+/// ([`DailyStats::max_bytes`]) and the block of a task's daily values.
+pub const fn worker_bytes(days: u32, width: usize) -> u64 {
+    DailyStats::max_bytes(days, width) + days as u64 * width as u64 * RUNS_PER_TASK as u64 * 8
+}
+
+/// The most memory simulating `runs` runs of `scenario` holds with `threads` worker
 /// threads: every run's outcome, each worker's statistics, and one more set (the merged
 /// statistics a batch of `--precision` adds to).
-pub fn memory_bytes(days: u32, runs: u64, threads: usize) -> u64 {
+pub fn memory_bytes(scenario: &Scenario, runs: u64, threads: usize) -> u64 {
     let workers = (threads as u64).min(runs.div_ceil(RUNS_PER_TASK as u64)).max(1);
-    runs * crate::limits::RUN_BYTES + (workers + 1) * worker_bytes(days)
+    runs * crate::limits::RUN_BYTES + (workers + 1) * scenario_worker_bytes(scenario)
+}
+
+/// [`worker_bytes`] for `scenario`.
+pub fn scenario_worker_bytes(scenario: &Scenario) -> u64 {
+    worker_bytes(scenario.days, recorded_series(scenario))
 }
 
 /// Simulates every run of `scenario`, in parallel. `progress`, if given, is incremented
@@ -127,7 +138,7 @@ pub fn simulate_runs(
 ) -> Results {
     let count = (runs.end - runs.start) as u32;
     let (daily, outcomes, started) = run_parallel(scenario, runs, values, progress, true);
-    let daily = daily.unwrap_or_else(|| DailyStats::new(scenario.days));
+    let daily = daily.unwrap_or_else(|| DailyStats::new(scenario.days, scenario.sources().len()));
     Results { days: scenario.days, runs: count, daily, outcomes, started }
 }
 
@@ -158,6 +169,7 @@ fn run_parallel(
     let mut outcomes = vec![RunOutcome::default(); count];
     let mut started = vec![None; count * waves];
     let workers = rayon::current_num_threads().min(count.div_ceil(RUNS_PER_TASK));
+    let (sources, width) = (scenario.sources().len(), recorded_series(scenario));
     // Each task's runs' outcomes and their waves' start days, side by side.
     let started_chunks: Box<dyn Iterator<Item = &mut [Option<u32>]> + Send> = if waves == 0 {
         Box::new(std::iter::repeat_with(|| &mut [][..]))
@@ -168,20 +180,21 @@ fn run_parallel(
     let sketches: Vec<Option<DailyStats>> = (0..workers)
         .into_par_iter()
         .map(|_| {
-            let mut stats = daily.then(|| DailyStats::new(scenario.days));
-            // A task's daily values, `[day][series][run in task]`: the sketches then take
-            // each day's values together, while that day's bins are in cache.
-            let cells = if daily { scenario.days as usize * SERIES.len() } else { 0 };
+            let mut stats = daily.then(|| DailyStats::new(scenario.days, sources));
+            // A task's daily values, `[run in task][day][series]`: each run writes its own
+            // contiguous stretch, and the sketches then take each day's values together.
+            let cells = if daily { scenario.days as usize * width } else { 0 };
             let mut block = vec![0u64; cells * RUNS_PER_TASK];
             loop {
                 let Some((task, (slots, starts))) = tasks.lock().expect("no worker panics").next() else { break };
                 for (i, slot) in slots.iter_mut().enumerate() {
                     let run = runs.start + (task * RUNS_PER_TASK + i) as u64;
-                    let state = run_days(Run::new(scenario, run, &values(run)), |day, l| {
+                    let state = run_days(Run::new(scenario, run, &values(run)), |day, r| {
                         if daily {
-                            let at = day as usize * SERIES.len() * RUNS_PER_TASK + i;
-                            for (series, v) in l.series().into_iter().enumerate() {
-                                block[at + series * RUNS_PER_TASK] = v;
+                            let at = (i * scenario.days as usize + day as usize) * width;
+                            let series = r.ledger().series().into_iter().chain(r.composition().iter().copied());
+                            for (cell, v) in block[at..at + width].iter_mut().zip(series) {
+                                *cell = v;
                             }
                         }
                     });
@@ -194,7 +207,7 @@ fn run_parallel(
                     }
                 }
                 if let Some(stats) = stats.as_mut() {
-                    stats.record_block(&block, RUNS_PER_TASK, slots.len());
+                    stats.record_block(&block[..slots.len() * cells]);
                 }
             }
             stats
@@ -215,22 +228,30 @@ pub fn simulate_run(scenario: &Scenario, run: u64, record: impl FnMut(u32, &Ledg
     simulate_run_with(scenario, run, &design.values(run), record)
 }
 
+/// Runs one run, calling `inspect(day, run)` at the end of every day (after step 6, before
+/// the army step), where [`Run::ledger`] and [`Run::composition`] show its state.
+pub fn simulate_run_inspecting(scenario: &Scenario, run: u64, inspect: impl FnMut(u32, &Run<'_>)) -> RunOutcome {
+    let design = Design::new(scenario, 0..u64::from(scenario.runs).max(run + 1));
+    run_days(Run::new(scenario, run, &design.values(run)), inspect).outcome()
+}
+
 /// Runs one run with the given input values (one per [`Scenario::inputs`], as from
 /// [`Design::values`]), calling `record(day, ledger)` at the end of every day.
 pub fn simulate_run_with(
     scenario: &Scenario,
     run: u64,
     values: &[f64],
-    record: impl FnMut(u32, &Ledger),
+    mut record: impl FnMut(u32, &Ledger),
 ) -> RunOutcome {
-    run_days(Run::new(scenario, run, values), record).outcome()
+    run_days(Run::new(scenario, run, values), |day, r| record(day, r.ledger())).outcome()
 }
 
-/// Steps `state` through every day of its scenario, calling `record(day, ledger)` at the
+/// Steps `state` through every day of its scenario, calling `record(day, run)` at the
 /// end of each (after step 6, before the army step), and returns it after the last.
-fn run_days<'s>(mut state: Run<'s>, mut record: impl FnMut(u32, &Ledger)) -> Run<'s> {
+fn run_days<'s>(mut state: Run<'s>, mut record: impl FnMut(u32, &Run<'s>)) -> Run<'s> {
     for t in 0..state.days() {
-        record(t, state.step(t as usize));
+        state.step(t as usize);
+        record(t, &state);
         state.end_day(t as usize);
     }
     state

@@ -23,24 +23,33 @@ where
     String::from_utf8(w.into_inner().expect("CSV in memory")).expect("CSV of UTF-8 fields")
 }
 
-/// The `daily.csv` columns: `day,date`, then `<series>_<stat>` for every series.
-pub fn daily_csv_columns() -> Vec<String> {
+/// The `daily.csv` columns: `day,date`, then `<series>_<stat>` for every series, then
+/// `<slug>_{mean,p5,p50,p95}` for every source's strength (`slugs`, from
+/// [`crate::scenario::Source::slug`]).
+pub fn daily_csv_columns<'a>(slugs: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     let mut columns = vec!["day".to_string(), "date".to_string()];
     for s in SERIES {
         columns.extend(["mean", "p5", "p25", "p50", "p75", "p95"].map(|stat| format!("{s}_{stat}")));
     }
+    for s in slugs {
+        columns.extend(["mean", "p5", "p50", "p95"].map(|stat| format!("{s}_{stat}")));
+    }
     columns
 }
 
-/// `daily.csv`: one row a day. Numbers are written in Rust's shortest round-trip form,
-/// so the file is byte-identical wherever the same results are written.
-pub fn daily_csv(summary: &Summary, bands: &[[Band; SERIES.len()]]) -> String {
-    let columns = daily_csv_columns();
+/// `daily.csv`: one row a day, the series' `bands` then the `sources`' (`[day][source]`,
+/// in the order of `summary.composition_end`). Numbers are written in Rust's shortest
+/// round-trip form, so the file is byte-identical wherever the same results are written.
+pub fn daily_csv(summary: &Summary, bands: &[[Band; SERIES.len()]], sources: &[Vec<Band>]) -> String {
+    let columns = daily_csv_columns(summary.composition_end.iter().map(|s| s.slug.as_str()));
     let header: Vec<&str> = columns.iter().map(String::as_str).collect();
-    let rows = bands.iter().enumerate().map(|(day, row)| {
+    let rows = bands.iter().zip(sources).enumerate().map(|(day, (row, by_source))| {
         let mut fields = vec![day.to_string(), summary.start.add_days(day as i64).to_string()];
         for b in row {
             fields.extend([b.mean, b.p5, b.p25, b.p50, b.p75, b.p95].map(|x| x.to_string()));
+        }
+        for b in by_source {
+            fields.extend([b.mean, b.p5, b.p50, b.p95].map(|x| x.to_string()));
         }
         fields
     });
@@ -327,11 +336,11 @@ mod tests {
 
     #[test]
     fn header_names_every_series_and_statistic() {
-        let h = daily_csv_columns().join(",");
+        let h = daily_csv_columns(["initial_force", "contract_signings"]).join(",");
         assert!(h.starts_with(
             "day,date,deployed_mean,deployed_p5,deployed_p25,deployed_p50,deployed_p75,deployed_p95,formation_mean"
         ));
-        assert!(h.ends_with("recruited_p95,target_mean,target_p5,target_p25,target_p50,target_p75,target_p95,armies_mean,armies_p5,armies_p25,armies_p50,armies_p75,armies_p95"));
-        assert_eq!(h.split(',').count(), 2 + 7 * 6);
+        assert!(h.ends_with("recruited_p95,target_mean,target_p5,target_p25,target_p50,target_p75,target_p95,armies_mean,armies_p5,armies_p25,armies_p50,armies_p75,armies_p95,initial_force_mean,initial_force_p5,initial_force_p50,initial_force_p95,contract_signings_mean,contract_signings_p5,contract_signings_p50,contract_signings_p95"));
+        assert_eq!(h.split(',').count(), 2 + 7 * 6 + 2 * 4);
     }
 }

@@ -44,6 +44,9 @@ pub struct Finished {
     pub summary: Summary,
     /// The daily bands (`daily.csv` and the charts).
     pub bands: Bands,
+    /// The daily bands of strength by source, `[day][source]` (`daily.csv` and the
+    /// composition chart).
+    pub sources: Vec<Vec<Band>>,
     /// Per run, whether the goal was reached (empty without a goal), for paired comparisons.
     pub reached: Vec<bool>,
 }
@@ -60,7 +63,7 @@ impl Finished {
         };
         let bands = stats::daily_bands(results);
         summary.add_observed(scenario, &bands);
-        Finished { summary, bands, reached }
+        Finished { summary, bands, sources: stats::source_bands(results), reached }
     }
 }
 
@@ -199,17 +202,17 @@ pub struct MemoryError {
 pub fn threads_that_fit(scenarios: &[Scenario], runs: &[u32], requested: usize) -> Result<usize, MemoryError> {
     let need = |threads: usize| -> u64 {
         let mut each: Vec<u64> =
-            scenarios.iter().zip(runs).map(|(s, &r)| engine::memory_bytes(s.days(), u64::from(r), threads)).collect();
+            scenarios.iter().zip(runs).map(|(s, &r)| engine::memory_bytes(s, u64::from(r), threads)).collect();
         each.sort_unstable_by(|a, b| b.cmp(a));
         each.iter().take(threads).sum::<u64>() + runs.iter().map(|&r| u64::from(r)).sum::<u64>()
     };
     match (1..=requested.max(1)).rev().find(|&t| need(t) <= LIMITS.max_memory_bytes) {
         Some(threads) => Ok(threads),
         None => {
-            let longest = scenarios.iter().map(Scenario::days).max().unwrap_or(1);
+            let largest = scenarios.iter().map(engine::scenario_worker_bytes).max().unwrap_or(0);
             Err(MemoryError {
                 gib: need(1) as f64 / f64::from(1u32 << 30),
-                per_thread: engine::worker_bytes(longest) as f64 / f64::from(1u32 << 30),
+                per_thread: largest as f64 / f64::from(1u32 << 30),
                 limit: LIMITS.max_memory_bytes >> 30,
             })
         }
@@ -314,7 +317,7 @@ pub fn comparison_names(scenarios: usize, charts: Option<Format>) -> Vec<String>
 pub fn scenario_files(s: &Scenario, f: &Finished, charts: Option<Format>) -> Result<Vec<OutputFile>, PlotError> {
     let mut files = vec![
         ("summary.json".to_string(), output::summary_json(&f.summary).into_bytes()),
-        ("daily.csv".to_string(), output::daily_csv(&f.summary, &f.bands).into_bytes()),
+        ("daily.csv".to_string(), output::daily_csv(&f.summary, &f.bands, &f.sources).into_bytes()),
     ];
     if let Some(format) = charts {
         let chart = FanChart {

@@ -296,6 +296,41 @@ impl Scenario {
     pub fn cost(&self) -> Option<&Cost> {
         self.cost.as_ref()
     }
+    /// The sources people come from, in the engine's order: the initial force, each
+    /// `[[recruitment]]` stream, then each `[[mobilization]]` wave (names unique by slug).
+    pub fn sources(&self) -> Vec<Source> {
+        let names = std::iter::once(INITIAL_SOURCE)
+            .chain(self.recruitment.iter().map(|r| r.name.as_str()))
+            .chain(self.mobilization.iter().map(|m| m.name.as_str()));
+        names.map(|name| Source { name: name.to_string(), slug: slug(name) }).collect()
+    }
+}
+
+/// The name of the source that the initial force's people keep.
+pub const INITIAL_SOURCE: &str = "initial force";
+
+/// Where a force's people came from: the initial force, a recruitment stream or a wave.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Source {
+    /// The scenario's own name for it.
+    pub name: String,
+    /// Its name as a column name: its letters (lower-cased) and digits, runs of anything
+    /// else as one `_` (`"Contract signings (2024)"` → `contract_signings_2024`).
+    pub slug: String,
+}
+
+/// A name as a column name: see [`Source::slug`]; `source` if nothing is left.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    let out = out.trim_end_matches('_').to_string();
+    if out.is_empty() { "source".to_string() } else { out }
 }
 
 /// `[force]`.

@@ -9,8 +9,9 @@
 //! A shard folder holds `partial.json` (the scenario's text and file name, its observed
 //! series, the command line's overrides, the shard and its run indices), `runs.bin`, and
 //! `SHA256SUMS` with the SHA-256 of both, so that a flipped bit is refused, named, rather
-//! than merged. `runs.bin` holds the magic bytes `MUSTERS3`, then little-endian u64s:
-//! runs, days, mobilization waves, the shard's per-day sketches ([`DailyStats::write_words`]), then per run
+//! than merged. `runs.bin` holds the magic bytes `MUSTERS4`, then little-endian u64s:
+//! runs, days, mobilization waves, the shard's per-day sketches of every series and source
+//! ([`DailyStats::write_words`]), then per run
 //! the 16 ledger counts, the day the goal was reached (`u64::MAX` for never), the cost's
 //! bits, and the goal's armies (formed by the deadline, the days of the first and second,
 //! and whether `formation` held one on the deadline), then per run and wave the day the
@@ -28,7 +29,7 @@ use crate::ledger::Armies;
 use crate::scenario::{Observed, Overrides, Scenario, ScenarioError};
 use crate::sketch::DailyStats;
 
-const MAGIC: &[u8; 8] = b"MUSTERS3";
+const MAGIC: &[u8; 8] = b"MUSTERS4";
 
 /// Shard K of N (K from 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -404,9 +405,9 @@ pub fn merge(mut shards: Vec<Partial>) -> Result<(Scenario, Results), ShardError
         return Err(ShardError::Damaged(format!("{}/partial.json", shards[0].dir.display())));
     }
     let scenario = scenario.with_observed(first.observed.clone());
-    let mut results = Results::empty(scenario.days());
+    let mut results = Results::empty(scenario.days(), scenario.sources().len());
     for p in shards {
-        if p.results.days != scenario.days() {
+        if p.results.days != scenario.days() || p.results.daily.width() != crate::engine::recorded_series(&scenario) {
             return Err(ShardError::Damaged(format!("{}/runs.bin", p.dir.display())));
         }
         results.absorb(p.results);

@@ -259,25 +259,34 @@ fn add_256(a: (u128, u128), b: (u128, u128)) -> (u128, u128) {
     (a.0 + b.0 + u128::from(carry), low)
 }
 
-/// A sketch of every series on every day: `[day][series]`, series in [`SERIES`] order.
+/// A sketch of every series on every day: `[day][series]`, the [`SERIES`] in their order,
+/// then strength by source (see [`crate::scenario::Scenario::sources`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DailyStats {
     days: u32,
+    /// Series a day.
+    width: usize,
     sketches: Vec<QuantileSketch>,
 }
 
 impl DailyStats {
-    /// No runs yet, over `days` days.
-    pub fn new(days: u32) -> Self {
-        Self { days, sketches: vec![QuantileSketch::default(); days as usize * SERIES.len()] }
+    /// No runs yet, over `days` days, of the [`SERIES`] and `sources` sources.
+    pub fn new(days: u32, sources: usize) -> Self {
+        let width = SERIES.len() + sources;
+        Self { days, width, sketches: vec![QuantileSketch::default(); days as usize * width] }
     }
 
-    /// The most memory the statistics of `days` days can take, whatever the runs: per day
-    /// and series a sketch and its counts, whose vector holds at most [`BINS`] counts but
-    /// may have grown its capacity to twice that.
-    pub const fn max_bytes(days: u32) -> u64 {
+    /// The most memory the statistics of `days` days and `width` series a day can take,
+    /// whatever the runs: per day and series a sketch and its counts, whose vector holds
+    /// at most [`BINS`] counts but may have grown its capacity to twice that.
+    pub const fn max_bytes(days: u32, width: usize) -> u64 {
         let sketch = std::mem::size_of::<QuantileSketch>() as u64 + 2 * BINS * 4;
-        days as u64 * SERIES.len() as u64 * sketch
+        days as u64 * width as u64 * sketch
+    }
+
+    /// Series a day: the [`SERIES`], then one per source.
+    pub fn width(&self) -> usize {
+        self.width
     }
 
     /// The memory these statistics take now (their sketches and the counts' capacity).
@@ -291,15 +300,25 @@ impl DailyStats {
         self.days
     }
 
-    /// Adds the first `runs` runs of a block of values laid out `[day][series][run]`, with
-    /// `stride` runs per (day, series).
+    /// Adds the runs of a block of values laid out `[run][day][series]`, each run's days
+    /// and series contiguous as the run wrote them: a day's values of every run are
+    /// gathered, then each series' go into its sketch together.
     ///
     /// # Panics
-    /// If the block is shorter than days × series × `stride`, or `runs > stride`.
-    pub fn record_block(&mut self, block: &[u64], stride: usize, runs: usize) {
-        assert!(runs <= stride && block.len() >= self.sketches.len() * stride, "a block of daily values");
-        for (sketch, values) in self.sketches.iter_mut().zip(block.chunks_exact(stride)) {
-            sketch.insert_all(&values[..runs]);
+    /// If the block is not a whole number of runs' days × series.
+    pub fn record_block(&mut self, block: &[u64]) {
+        let per_run = self.sketches.len();
+        assert!(per_run > 0 && block.len().is_multiple_of(per_run), "a block of whole runs' daily values");
+        let runs = block.len() / per_run;
+        let mut values = vec![0u64; runs];
+        for (day, sketches) in self.sketches.chunks_exact_mut(self.width).enumerate() {
+            let at = day * self.width;
+            for (series, sketch) in sketches.iter_mut().enumerate() {
+                for (v, run) in values.iter_mut().zip(block.chunks_exact(per_run)) {
+                    *v = run[at + series];
+                }
+                sketch.insert_all(&values);
+            }
         }
     }
 
@@ -308,9 +327,9 @@ impl DailyStats {
         self.sketches.iter().all(|s| s.count == runs)
     }
 
-    /// The sketch of `series` (index into [`SERIES`]) on `day`.
+    /// The sketch of `series` (index into [`SERIES`], then sources) on `day`.
     pub fn sketch(&self, day: u32, series: usize) -> &QuantileSketch {
-        &self.sketches[day as usize * SERIES.len() + series]
+        &self.sketches[day as usize * self.width + series]
     }
 
     /// Adds every run of `other` (over the same days).
@@ -318,21 +337,31 @@ impl DailyStats {
     /// # Panics
     /// If the days differ.
     pub fn merge(&mut self, other: &DailyStats) {
-        assert_eq!(self.days, other.days, "merging statistics over different horizons");
+        assert_eq!((self.days, self.width), (other.days, other.width), "merging statistics of different shapes");
         for (mine, theirs) in self.sketches.iter_mut().zip(&other.sketches) {
             mine.merge(theirs);
         }
     }
 
-    /// The band of every series on every day: `[day][series]`.
+    /// The band of every one of the [`SERIES`] on every day: `[day][series]`.
     pub fn bands(&self) -> Vec<[Band; SERIES.len()]> {
         use rayon::prelude::*;
-        self.sketches.par_chunks(SERIES.len()).map(|day| std::array::from_fn(|series| day[series].band())).collect()
+        self.sketches.par_chunks(self.width).map(|day| std::array::from_fn(|series| day[series].band())).collect()
+    }
+
+    /// The band of strength by source on every day: `[day][source]`.
+    pub fn source_bands(&self) -> Vec<Vec<Band>> {
+        use rayon::prelude::*;
+        self.sketches
+            .par_chunks(self.width)
+            .map(|day| day[SERIES.len()..].iter().map(QuantileSketch::band).collect())
+            .collect()
     }
 
     /// Appends every sketch as u64 words.
     pub fn write_words(&self, out: &mut Vec<u64>) {
         out.push(u64::from(self.days));
+        out.push(self.width as u64);
         for s in &self.sketches {
             s.write_words(out);
         }
@@ -340,16 +369,18 @@ impl DailyStats {
 
     /// Reads statistics written by [`DailyStats::write_words`]; `None` if damaged.
     pub fn read_words(words: &[u64]) -> Option<(DailyStats, &[u64])> {
-        let (&days, mut rest) = words.split_first()?;
+        let (&days, rest) = words.split_first()?;
         let days = u32::try_from(days).ok()?;
-        let cells = days as usize * SERIES.len();
+        let (&width, mut rest) = rest.split_first()?;
+        let width = usize::try_from(width).ok().filter(|w| *w >= SERIES.len())?;
+        let cells = (days as usize).checked_mul(width)?;
         let mut sketches = Vec::with_capacity(cells.min(rest.len()));
         for _ in 0..cells {
             let (s, r) = QuantileSketch::read_words(rest)?;
             sketches.push(s);
             rest = r;
         }
-        Some((DailyStats { days, sketches }, rest))
+        Some((DailyStats { days, width, sketches }, rest))
     }
 }
 
@@ -393,16 +424,17 @@ mod tests {
         // Values spread over 10⁹ force every sketch to its full 2,048 bins, inserted a few
         // at a time so the counts' vectors grow step by step.
         let days = 3;
-        let mut stats = DailyStats::new(days);
+        let mut stats = DailyStats::new(days, 2);
         let mut rng = crate::random::named_stream(4, 0, "bound");
-        let cells = days as usize * SERIES.len();
+        let cells = days as usize * stats.width();
         for _ in 0..300 {
             let block: Vec<u64> = (0..cells * 4).map(|_| rand::Rng::next_u64(&mut rng) % 1_000_000_000).collect();
-            stats.record_block(&block, 4, 4);
+            stats.record_block(&block);
         }
         let full = stats.sketches.iter().filter(|s| s.counts.len() as u64 > BINS / 2).count();
         assert!(full > 0, "the sketches must have widened");
-        assert!(stats.bytes() <= DailyStats::max_bytes(days), "{} > {}", stats.bytes(), DailyStats::max_bytes(days));
+        let bound = DailyStats::max_bytes(days, stats.width());
+        assert!(stats.bytes() <= bound, "{} > {bound}", stats.bytes());
     }
 
     use crate::percentile::percentile_sorted;

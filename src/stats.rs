@@ -161,6 +161,49 @@ pub struct Triggered {
     pub day: DayReached,
 }
 
+/// One source's people on strength at the end of the last day.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SourceEnd {
+    /// The scenario's name for it.
+    pub source: String,
+    /// Its slug, which names its daily.csv columns.
+    pub slug: String,
+    /// Mean over runs (exact).
+    pub mean: f64,
+    /// 5th percentile over runs.
+    pub p5: f64,
+    /// Median.
+    pub p50: f64,
+    /// 95th percentile.
+    pub p95: f64,
+    /// Its share of the mean force: `mean / Σ mean` over sources (the shares add up to 1;
+    /// 0 when the force ends empty).
+    pub share_mean: f64,
+}
+
+/// Strength by source at the end of the last day, from that day's sketches (percentiles
+/// within (max − min)/2047 of the exact ones, means exact; see [`crate::sketch`]).
+pub fn composition_end(scenario: &Scenario, results: &Results) -> Vec<SourceEnd> {
+    let last = results.days.saturating_sub(1);
+    let bands: Vec<Band> =
+        (0..scenario.sources().len()).map(|i| results.daily.sketch(last, SERIES.len() + i).band()).collect();
+    let total: f64 = bands.iter().map(|b| b.mean).sum();
+    scenario
+        .sources()
+        .into_iter()
+        .zip(bands)
+        .map(|(s, b)| SourceEnd {
+            source: s.name,
+            slug: s.slug,
+            mean: b.mean,
+            p5: b.p5,
+            p50: b.p50,
+            p95: b.p95,
+            share_mean: if total > 0.0 { b.mean / total } else { 0.0 },
+        })
+        .collect()
+}
+
 /// How many armies runs formed by the deadline: the band over runs and each count's share.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ArmiesFormed {
@@ -246,6 +289,8 @@ pub struct Summary {
     pub new_army: Option<NewArmy>,
     /// Each `[[mobilization]]` wave, in file order: whether and when it started.
     pub mobilization: Vec<WaveSummary>,
+    /// Strength by source at the end (the initial force, each stream, each wave).
+    pub composition_end: Vec<SourceEnd>,
     /// Pay and signing bonuses; `None` (JSON `null`) without `[cost]`.
     pub cost_total: Option<Band>,
     /// The currency of `cost_total`.
@@ -331,6 +376,7 @@ impl Summary {
             recruited_total: ends(|o| o.end.recruited),
             new_army,
             mobilization,
+            composition_end: composition_end(scenario, results),
             cost_total,
             currency: scenario.cost().map(|c| c.currency().to_string()),
             observed: None,
@@ -355,6 +401,12 @@ impl Summary {
 /// one; see [`crate::sketch`]).
 pub fn daily_bands(results: &Results) -> Vec<[Band; SERIES.len()]> {
     results.daily.bands()
+}
+
+/// The band of strength by source on every day: `[day][source]`, sources in
+/// [`Scenario::sources`] order (percentiles as in [`daily_bands`]).
+pub fn source_bands(results: &Results) -> Vec<Vec<Band>> {
+    results.daily.source_bands()
 }
 
 #[cfg(test)]

@@ -68,7 +68,7 @@ pub(super) fn backtest(args: &BacktestArgs) -> Result<(), Failure> {
     let json = serde_json::to_string_pretty(report).map_err(Failure::other)? + "\n";
     let mut files = vec![
         ("backtest.json".to_string(), json.into_bytes()),
-        ("daily.csv".to_string(), output::daily_csv(&run.summary, &run.bands).into_bytes()),
+        ("daily.csv".to_string(), output::daily_csv(&run.summary, &run.bands, &run.sources).into_bytes()),
     ];
     if let Some(format) = args.output.charts() {
         let chart = FanChart {

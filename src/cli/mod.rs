@@ -267,7 +267,7 @@ impl SimulationOptions {
             eprintln!(
                 "note: using {threads} worker thread{}, not {requested}: each keeps up to {:.2} GiB of daily statistics, and a run may hold {} GiB in all",
                 if threads == 1 { "" } else { "s" },
-                crate::engine::worker_bytes(scenarios.iter().map(Scenario::days).max().unwrap_or(1)) as f64
+                scenarios.iter().map(crate::engine::scenario_worker_bytes).max().unwrap_or(0) as f64
                     / f64::from(1u32 << 30),
                 LIMITS.max_memory_bytes >> 30
             );

@@ -7,6 +7,7 @@ use crate::limits::MAX_COUNT;
 use crate::random::{StreamRng, named_stream};
 use crate::scenario::{AttritionRate, InputId, Intake, Scenario, Trigger, WaveStart};
 
+use super::composition::Composition;
 use super::sampling::{DailyCount, binomial, poisson};
 use super::ziggurat::standard_normal;
 use super::{DAYS_PER_MONTH, DAYS_PER_YEAR};
@@ -237,6 +238,10 @@ pub struct Run<'s> {
     day_reached: Option<u32>,
     /// The goal's armies so far (formed, or reached without `deploy`).
     armies: Armies,
+    /// Strength by source.
+    composition: Composition,
+    /// Wounded back on strength today (the composition shares them with the day's losses).
+    returned_today: u64,
 }
 
 impl<'s> Run<'s> {
@@ -336,6 +341,12 @@ impl<'s> Run<'s> {
             cost: 0.0,
             day_reached: None,
             armies: Armies::default(),
+            composition: Composition::new(
+                1 + s.recruitment.len() + s.mobilization.len(),
+                initial,
+                noise("composition"),
+            ),
+            returned_today: 0,
         }
     }
 
@@ -344,7 +355,9 @@ impl<'s> Run<'s> {
     pub fn step(&mut self, t: usize) -> &Ledger {
         self.intake(t);
         let exposed = self.arrivals(t);
-        let lost_today = self.combat(t) + self.non_combat();
+        let (casualties, returning) = self.combat(t);
+        let lost_today = casualties + self.non_combat();
+        self.composition.losses(self.returned_today, lost_today, returning);
         self.survival.record(t, 1.0 - lost_today as f64 / exposed.max(1) as f64);
         self.expiries(t);
         self.record(t);
@@ -395,6 +408,21 @@ impl<'s> Run<'s> {
     /// Days simulated.
     pub fn days(&self) -> u32 {
         self.scenario.days
+    }
+
+    /// The ledger as of the last step.
+    pub fn ledger(&self) -> &Ledger {
+        &self.ledger
+    }
+
+    /// Strength by source, in [`Scenario::sources`] order; adds up to the ledger's strength.
+    pub fn composition(&self) -> &[u64] {
+        self.composition.strength()
+    }
+
+    /// Wounded who will return, by source; adds up to the ledger's `recovering`.
+    pub fn recovering_by_source(&self) -> &[u64] {
+        self.composition.recovering()
     }
 
     /// The day each mobilization wave first started, in file order (`None`: a trigger
@@ -462,8 +490,10 @@ impl<'s> Run<'s> {
     #[inline(always)]
     fn arrivals(&mut self, t: usize) -> u64 {
         let l = &mut self.ledger;
-        for pipe in self.streams.iter_mut().map(|s| &mut s.pipe).chain(self.waves.iter_mut().map(|w| &mut w.pipe)) {
+        let pipes = self.streams.iter_mut().map(|s| &mut s.pipe).chain(self.waves.iter_mut().map(|w| &mut w.pipe));
+        for (source, pipe) in (1..).zip(pipes) {
             let n = pipe.training.arrivals(t);
+            self.composition.arrive(source, n);
             l.arrived += n;
             l.training -= n;
             l.strength += n;
@@ -472,16 +502,18 @@ impl<'s> Run<'s> {
             }
         }
         let back = self.attrition.as_mut().map_or(0, |a| a.recovery.arrivals(t));
+        self.returned_today = back;
         l.returned += back;
         l.recovering -= back;
         l.strength += back;
         l.strength
     }
 
-    /// Step 3, combat casualties, from deployed only; returns how many.
+    /// Step 3, combat casualties, from deployed only; returns how many, and how many of
+    /// them are wounded who will return.
     #[inline(always)]
-    fn combat(&mut self, t: usize) -> u64 {
-        let Some(a) = self.attrition.as_mut() else { return 0 };
+    fn combat(&mut self, t: usize) -> (u64, u64) {
+        let Some(a) = self.attrition.as_mut() else { return (0, 0) };
         let l = &mut self.ledger;
         let deployed = l.strength.min(l.target);
         let r = a.rate.at(t as i64) * a.drift.as_mut().map_or(1.0, DriftState::next);
@@ -511,7 +543,7 @@ impl<'s> Run<'s> {
         l.missing += missing;
         l.recovering += returning;
         l.strength -= casualties;
-        casualties
+        (casualties, returning)
     }
 
     /// Step 4, non-combat losses, from strength; returns how many.
@@ -533,7 +565,8 @@ impl<'s> Run<'s> {
     fn expiries(&mut self, t: usize) {
         let l = &mut self.ledger;
         let survival = &self.survival;
-        for pipe in self.streams.iter_mut().map(|s| &mut s.pipe).chain(self.waves.iter_mut().map(|w| &mut w.pipe)) {
+        let pipes = self.streams.iter_mut().map(|s| &mut s.pipe).chain(self.waves.iter_mut().map(|w| &mut w.pipe));
+        for (source, pipe) in (1..).zip(pipes) {
             let Some(term) = pipe.term_days.map(|d| d as usize) else { continue };
             if t < term {
                 continue;
@@ -547,6 +580,7 @@ impl<'s> Run<'s> {
             let renewing = binomial(&mut pipe.rng, survivors, pipe.renewal);
             let leaving = survivors - renewing;
             pipe.renewed[t] += renewing;
+            self.composition.expire(source, leaving);
             l.expired += leaving;
             l.strength -= leaving;
         }
@@ -571,6 +605,7 @@ impl<'s> Run<'s> {
             l.armies = l.formation.checked_div(size).unwrap_or(0);
         }
         debug_assert!(l.balances(), "people not conserved on day {t}: {l:?}");
+        debug_assert_eq!(self.composition.strength().iter().sum::<u64>(), l.strength, "sources on day {t}");
         self.cost += self.daily_pay * (l.strength + l.training) as f64;
         if let (Some(size), Some(goal)) = (self.new_army, self.scenario.goal.as_ref())
             && self.day_reached.is_none()

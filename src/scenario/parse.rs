@@ -7,12 +7,13 @@ use super::diagnostic::{Diagnostic, ScenarioError};
 use super::keys::{self, names};
 use super::reader::{Field, Reader, Table};
 use super::{
-    Attrition, AttritionRate, Cost, Drift, Force, Goal, InputId, Intake, Loss, Mobilization, Observed, ObservedSource,
-    Overrides, Recruitment, Sampling, Scenario, Schedule, TRIGGER_CONDITIONS, Trigger, WaveStart,
+    Attrition, AttritionRate, Cost, Drift, Force, Goal, INITIAL_SOURCE, InputId, Intake, Loss, Mobilization, Observed,
+    ObservedSource, Overrides, Recruitment, Sampling, Scenario, Schedule, TRIGGER_CONDITIONS, Trigger, WaveStart, slug,
 };
 use crate::date::Date;
 use crate::delay::DelayKernel;
 use crate::distribution::{Domain, Uncertain};
+use crate::ledger::SERIES;
 use crate::limits::{LIMITS, RUN_BYTES};
 
 /// The horizon, once `[simulation]` has been read: dates are checked against it.
@@ -98,6 +99,7 @@ pub(crate) fn parse(file: &str, text: &str, overrides: Overrides) -> Result<Scen
     let observed_sources =
         top.take("observed").and_then(|f| r.table(f)).map_or(Vec::new(), |t| read_observed(&mut r, t));
     top.finish(&mut r, &names(keys::TOP));
+    check_source_names(&mut r, text);
 
     // Every `None` above has pushed a diagnostic, so a scenario is built only from a
     // file without problems.
@@ -415,6 +417,45 @@ fn read_name(r: &mut Reader, t: &mut Table<'_>, kind: &str, index: &str) -> Stri
     t.take("name").and_then(|f| r.string(&f)).unwrap_or_else(|| format!("{kind}{index}"))
 }
 
+/// A recruitment stream's or mobilization wave's name, which also names its source in the
+/// composition outputs; where it is written is kept so that a duplicate can name both lines.
+fn read_source_name(r: &mut Reader, t: &mut Table<'_>, kind: &str, index: &str) -> String {
+    let field = t.take("name");
+    let name = field.as_ref().and_then(|f| r.string(f)).unwrap_or_else(|| format!("{kind}{index}"));
+    let key = field.as_ref().map_or_else(|| t.path.clone(), |f| f.path.clone());
+    let span = field.as_ref().map_or_else(|| t.span.clone(), |f| f.span());
+    r.sources.push((key, name.clone(), span));
+    name
+}
+
+/// Sources are told apart by name, and their daily.csv columns by the name's slug: two
+/// streams or waves whose names share a slug, or one named like the initial force or a
+/// recorded series, are refused at the second, naming the first's line.
+fn check_source_names(r: &mut Reader, text: &str) {
+    let mut seen: Vec<(String, String, Option<usize>)> =
+        vec![(slug(INITIAL_SOURCE), format!("the {INITIAL_SOURCE}"), None)];
+    seen.extend(SERIES.iter().map(|s| (slug(s), format!("the recorded series `{s}`"), None)));
+    for (key, name, span) in std::mem::take(&mut r.sources) {
+        let s = slug(&name);
+        if let Some((_, other, line)) = seen.iter().find(|(o, ..)| *o == s) {
+            let clash = match line {
+                Some(line) => format!("\"{other}\" on line {line}"),
+                None => other.clone(),
+            };
+            r.push(
+                &key,
+                Some(span.clone()),
+                format!("the name \"{name}\" is already used by {clash}"),
+                Some(format!(
+                    "give each [[recruitment]] and [[mobilization]] a name of its own (names are compared by their letters and digits, \"{s}\"): composition by source tells them apart by name"
+                )),
+            );
+        } else {
+            seen.push((s, name, Some(super::diagnostic::line_column(text, span.start).0)));
+        }
+    }
+}
+
 fn read_loss(r: &mut Reader, mut t: Table<'_>) -> Option<Loss> {
     let index = t.path.trim_start_matches("loss").to_string();
     let name = read_name(r, &mut t, "loss", &index);
@@ -431,7 +472,7 @@ fn read_loss(r: &mut Reader, mut t: Table<'_>) -> Option<Loss> {
 
 fn read_recruitment(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Option<Recruitment> {
     let index = t.path.trim_start_matches("recruitment").to_string();
-    let name = read_name(r, &mut t, "recruitment", &index);
+    let name = read_source_name(r, &mut t, "recruitment", &index);
     let (daily, pool, uptake, dispersion) = (t.take("daily"), t.take("pool"), t.take("uptake"), t.take("dispersion"));
     let drift = t.take("drift");
     let intake_help = "a stream signs up either daily = <mean a day>, or pool = <people> with uptake = <fraction of the remaining pool a day>";
@@ -535,7 +576,7 @@ fn read_mobilization(
     days_overridden: bool,
 ) -> Option<Mobilization> {
     let index = t.path.trim_start_matches("mobilization").to_string();
-    let name = read_name(r, &mut t, "mobilization", &index);
+    let name = read_source_name(r, &mut t, "mobilization", &index);
     let start = read_wave_start(r, &mut t, h, days_overridden);
     let size = match t.take("size") {
         Some(f) => r.input(&f, Domain::NonNegative),

@@ -94,6 +94,8 @@ pub(crate) struct Reader {
     pub diagnostics: Vec<Diagnostic>,
     /// Every per-run number, in the order read, with its key path.
     pub inputs: Vec<Input>,
+    /// Each stream's and wave's name as read: key path, name, and where it is written.
+    pub sources: Vec<(String, String, Range<usize>)>,
 }
 
 /// What an uncertain number may be, with every distribution of the key table.

@@ -59,7 +59,12 @@ fn a_good_file_runs_and_writes_summary_and_daily() {
     assert_eq!(csv.lines().count(), 31, "header + one row a day");
     let first = csv.lines().nth(1).expect("row");
     assert!(first.starts_with("0,2024-01-01,"), "{first}");
-    assert_eq!(first.split(',').count(), 2 + 7 * 6, "day, date, and six statistics of seven series");
+    assert_eq!(summary["composition_end"][0]["source"], "initial force");
+    assert_eq!(
+        first.split(',').count(),
+        2 + 7 * 6 + 4,
+        "day, date, six statistics of seven series, four of the one source (the initial force)"
+    );
     // No temporary folder is left behind.
     let leftovers: Vec<_> =
         std::fs::read_dir(dir.join("results")).expect("dir").filter_map(Result::ok).map(|e| e.file_name()).collect();

@@ -12,10 +12,12 @@ use muster::scenario::{Overrides, Scenario};
 /// `simulate benches/every-flow.toml --runs 300` writes, as `sha256sum` gives it (checked
 /// when pinned). Changed on purpose since first pinned: summary.json gained `run_id`,
 /// `precision_reached`, the armies of the goal and the mobilization waves, daily.csv the
-/// `target` and `armies` series, and the workload a triggered wave and `deploy = true`.
+/// `target` and `armies` series, and the workload a triggered wave and `deploy = true`;
+/// then summary.json `composition_end`, daily.csv a column group per source, and the
+/// workload's trigger watches `formation` (so that it fires in some runs).
 const GOLDEN: [&str; 2] = [
-    "de10e4cf0bf399fc718203d9077584336e948b3ab94ac7b7e16a98bad3efacd1",
-    "63f0276f1aac0dda17bd5320630511af795fec96b37d3d4a853ec07bc5cabcac",
+    "30c3f16c78f9289300adb9700a450cbbbd5e8db9f486092e45621917fcaa1ed5",
+    "cdea1b833847f6e36f44fcc3af6a7288221d7aff0d6e4533aad6bd7fcb8d3e4b",
 ];
 
 #[test]
@@ -30,7 +32,7 @@ fn the_benchmark_workload_gives_the_pinned_bytes() {
     let finished = &finished[0];
     let digests = [
         sha256_hex(summary_json(&finished.summary).as_bytes()),
-        sha256_hex(daily_csv(&finished.summary, &finished.bands).as_bytes()),
+        sha256_hex(daily_csv(&finished.summary, &finished.bands, &finished.sources).as_bytes()),
     ];
     assert_eq!(digests, GOLDEN.map(String::from), "the workload's outputs changed; if intended, update GOLDEN");
 }

@@ -8,6 +8,7 @@ mod charts;
 mod checks;
 mod cli;
 mod common;
+mod composition;
 mod flows;
 mod golden;
 mod limits;

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use muster::engine;
 use muster::output::{daily_csv, summary_json};
-use muster::stats::{Summary, daily_bands};
+use muster::stats::{Summary, daily_bands, source_bands};
 use proptest::prelude::*;
 
 use crate::common::scenario;
@@ -112,9 +112,13 @@ proptest! {
         let sc = scenario(&text);
         for run in 0..u64::from(sc.runs()) {
             let mut days = 0;
-            engine::simulate_run(&sc, run, |day, l| {
+            engine::simulate_run_inspecting(&sc, run, |day, r| {
+                let l = r.ledger();
                 assert!(l.balances(), "day {day} of run {run}: {l:?}\n{text}");
                 assert_eq!(l.deployed + l.formation, l.strength);
+                // Sources add up to the force, on strength and in recovery.
+                assert_eq!(r.composition().iter().sum::<u64>(), l.strength, "day {day} of run {run}\n{text}");
+                assert_eq!(r.recovering_by_source().iter().sum::<u64>(), l.recovering);
                 days += 1;
             });
             prop_assert_eq!(days, sc.days());
@@ -199,7 +203,7 @@ fn outputs_with_threads(threads: usize) -> (String, String) {
         let sc = scenario(EVERY_FLOW);
         let results = engine::simulate(&sc, None);
         let summary = Summary::new(&sc, &results);
-        (summary_json(&summary), daily_csv(&summary, &daily_bands(&results)))
+        (summary_json(&summary), daily_csv(&summary, &daily_bands(&results), &source_bands(&results)))
     })
 }
 

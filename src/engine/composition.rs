@@ -1,0 +1,203 @@
+//! Who fills the ranks: one run's people by source (the initial force, each recruitment
+//! stream, each mobilization wave), which they keep for life.
+//!
+//! Losses are not drawn again: the day's totals (combat and non-combat losses, wounded
+//! who will return, returns from recovery, expiries) are those of the ledger, and
+//! [`share`] divides each among the sources in proportion to their people at that moment,
+//! so that the sources always add up to the ledger exactly.
+
+use crate::random::{StreamRng, open_uniform};
+
+/// People on strength and in recovery by source, in [`crate::scenario::Scenario::sources`]
+/// order, with the stream that decides how each day's totals are shared.
+pub(super) struct Composition {
+    /// On strength, by source.
+    strength: Vec<u64>,
+    /// Wounded who will return to duty, by source.
+    recovering: Vec<u64>,
+    /// Scratch: the share of one total by source.
+    part: Vec<u64>,
+    /// Scratch: today's losses by source.
+    lost: Vec<u64>,
+    rng: StreamRng,
+}
+
+impl Composition {
+    /// `sources` sources, of which the first (the initial force) holds `initial` people.
+    pub(super) fn new(sources: usize, initial: u64, rng: StreamRng) -> Self {
+        let mut strength = vec![0; sources];
+        strength[0] = initial;
+        Self { strength, recovering: vec![0; sources], part: vec![0; sources], lost: vec![0; sources], rng }
+    }
+
+    /// On strength, by source.
+    pub(super) fn strength(&self) -> &[u64] {
+        &self.strength
+    }
+
+    /// In recovery, by source.
+    pub(super) fn recovering(&self) -> &[u64] {
+        &self.recovering
+    }
+
+    /// `n` graduates of source `source`'s training join strength.
+    #[inline(always)]
+    pub(super) fn arrive(&mut self, source: usize, n: u64) {
+        self.strength[source] += n;
+    }
+
+    /// The day's flows after the arrivals from training: `back` wounded return to duty,
+    /// shared in proportion to those recovering; then the day's `lost` (combat and
+    /// non-combat) leave strength, shared in proportion to it; of them, `returning`
+    /// wounded enter recovery, shared in proportion to the losses.
+    #[inline(always)]
+    pub(super) fn losses(&mut self, back: u64, lost: u64, returning: u64) {
+        if back > 0 {
+            share(back, &self.recovering, &mut self.part, &mut self.rng);
+            for ((s, r), p) in self.strength.iter_mut().zip(&mut self.recovering).zip(&self.part) {
+                *s += p;
+                *r -= p;
+            }
+        }
+        if lost > 0 {
+            share(lost, &self.strength, &mut self.lost, &mut self.rng);
+            for (s, l) in self.strength.iter_mut().zip(&self.lost) {
+                *s -= l;
+            }
+        }
+        if returning > 0 {
+            share(returning, &self.lost, &mut self.part, &mut self.rng);
+            for (r, p) in self.recovering.iter_mut().zip(&self.part) {
+                *r += p;
+            }
+        }
+    }
+
+    /// `n` of source `source` leave at the end of their term. Should the source hold
+    /// fewer (its cohort's survivors are reckoned from the whole force's survival, not its
+    /// own), the rest leave the other sources in proportion, so the total stays the ledger's.
+    #[inline(always)]
+    pub(super) fn expire(&mut self, source: usize, n: u64) {
+        let own = n.min(self.strength[source]);
+        self.strength[source] -= own;
+        if own < n {
+            share(n - own, &self.strength, &mut self.part, &mut self.rng);
+            for (s, p) in self.strength.iter_mut().zip(&self.part) {
+                *s -= p;
+            }
+        }
+    }
+}
+
+/// Shares `n ≤ Σ weights` among the weights in proportion, by systematic sampling
+/// (Madow, "On the theory of systematic sampling, II", *Ann. Math. Stat.* 20, 1949):
+/// with C_i the cumulative weights, C = C_K and one uniform u in [0, 1),
+/// `out[i] = ⌊n·C_i/C + u⌋ − ⌊n·C_{i−1}/C + u⌋`.
+///
+/// Each share is ⌊n·w_i/C⌋ or one more, with expectation exactly n·w_i/C (the proportional
+/// share, unbiased); the shares add up to exactly `n`; none exceeds its weight (n ≤ C); a
+/// zero weight gets nothing. One uniform per share, where a multivariate hypergeometric
+/// draw would cost one per source; the spread it leaves out, which individuals were hit,
+/// is the same that term expiries leave out (see [`super::Run`]).
+pub(super) fn share(n: u64, weights: &[u64], out: &mut [u64], rng: &mut StreamRng) {
+    if let [only] = out {
+        *only = n;
+        return;
+    }
+    let total: u64 = weights.iter().sum();
+    debug_assert!(n <= total, "sharing {n} among {total}");
+    if n == total {
+        out.copy_from_slice(weights);
+        return;
+    }
+    // Through i64, whose conversions are one instruction each on baseline x86-64 (those
+    // of u64 are several); counts of persons are far below 2⁶³.
+    let ratio = n as i64 as f64 / total as i64 as f64;
+    let u = open_uniform(rng);
+    let (mut cumulative, mut before, mut given) = (0u64, 0u64, 0u64);
+    for (o, &w) in out.iter_mut().zip(weights) {
+        cumulative += w;
+        // The last cumulative share is n exactly; floating-point rounding elsewhere
+        // cannot break monotonicity (products and sums of positives round monotonically).
+        let upto = if cumulative == total { n } else { ((cumulative as i64 as f64 * ratio + u) as i64 as u64).min(n) };
+        *o = (upto - before).min(w);
+        before = upto;
+        given += *o;
+    }
+    // Only where rounding of counts beyond 2⁵³ pushed a share past its weight: the rest
+    // goes to the first sources with room, so the total stays exact.
+    let mut rest = n - given;
+    if rest == 0 {
+        return;
+    }
+    for (o, &w) in out.iter_mut().zip(weights) {
+        let more = rest.min(w - *o);
+        *o += more;
+        rest -= more;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::random::named_stream;
+
+    #[test]
+    fn shares_add_up_stay_within_their_weights_and_are_unbiased() {
+        let mut rng = named_stream(1, 0, "share");
+        let weights = [420_000u64, 0, 13_001, 7, 250_000];
+        let total: u64 = weights.iter().sum();
+        let mut out = [0u64; 5];
+        for n in [0, 1, 2, 999, 683_007, total - 1, total] {
+            share(n, &weights, &mut out, &mut rng);
+            assert_eq!(out.iter().sum::<u64>(), n, "sum for {n}");
+            for (o, w) in out.iter().zip(&weights) {
+                let exact = n as f64 * *w as f64 / total as f64;
+                assert!(*o <= *w && (*o as f64 - exact).abs() < 1.0, "{o} of {w} for {n}: exact {exact}");
+            }
+        }
+        // The mean of 200,000 shares of 1,000 among the weights is n·w/C: each share is
+        // ⌊x⌋ or ⌊x⌋ + 1, so its sd is at most ½ and the mean's at most ½/√200,000 ≈
+        // 0.0011; 0.006 is over five of those.
+        let trials = 200_000;
+        let mut sums = [0u64; 5];
+        for _ in 0..trials {
+            share(1_000, &weights, &mut out, &mut rng);
+            sums.iter_mut().zip(&out).for_each(|(s, o)| *s += o);
+        }
+        for (s, w) in sums.iter().zip(&weights) {
+            let (mean, exact) = (*s as f64 / trials as f64, 1_000.0 * *w as f64 / total as f64);
+            assert!((mean - exact).abs() < 0.006, "mean share {mean} against {exact}");
+        }
+    }
+
+    #[test]
+    fn counts_beyond_two_to_the_fifty_three_still_add_up() {
+        let mut rng = named_stream(2, 0, "share");
+        let weights = [(1u64 << 60) + 1, 3, (1 << 59) - 1, 1];
+        let total: u64 = weights.iter().sum();
+        let mut out = [0u64; 4];
+        for n in [total, total - 1, total / 3, 5] {
+            share(n, &weights, &mut out, &mut rng);
+            assert_eq!(out.iter().sum::<u64>(), n);
+            assert!(out.iter().zip(&weights).all(|(o, w)| o <= w), "{out:?}");
+        }
+    }
+
+    #[test]
+    fn a_source_keeps_its_people_through_losses_returns_and_expiries() {
+        let mut c = Composition::new(3, 1_000, named_stream(3, 0, "composition"));
+        c.arrive(1, 500);
+        c.losses(0, 150, 40);
+        assert_eq!(c.strength().iter().sum::<u64>(), 1_350);
+        assert_eq!(c.recovering().iter().sum::<u64>(), 40);
+        c.losses(40, 0, 0);
+        assert_eq!(c.strength().iter().sum::<u64>(), 1_390);
+        assert_eq!(c.recovering(), [0, 0, 0]);
+        // More leave source 1 than it holds: the rest come from the others.
+        let own = c.strength()[1];
+        c.expire(1, own + 10);
+        assert_eq!((c.strength()[1], c.strength().iter().sum::<u64>()), (0, 1_380 - own));
+        assert_eq!(c.strength()[2], 0, "a source that never had anyone loses nobody");
+    }
+}
