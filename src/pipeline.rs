@@ -16,7 +16,7 @@ use crate::ledger::SERIES;
 use crate::limits::{LIMITS, RUN_BYTES};
 use crate::output;
 use crate::percentile::Band;
-use crate::plot::{self, ComparisonEntry, FanChart, Format, PlotError};
+use crate::plot::{self, ComparisonEntry, CompositionChart, FanChart, Format, PlotError};
 use crate::scenario::{Overrides, Scenario};
 use crate::shard::{self, PartialInfo, ShardSpec};
 use crate::stats::{self, Summary};
@@ -310,7 +310,8 @@ pub fn comparison_names(scenarios: usize, charts: Option<Format>) -> Vec<String>
 }
 
 /// The files of one scenario's folder: `summary.json`, `daily.csv`, and its fan chart in
-/// `charts` (none without).
+/// `charts` (none without), with its composition chart when people come from more than
+/// one source.
 ///
 /// # Errors
 /// A chart that cannot be drawn.
@@ -329,6 +330,10 @@ pub fn scenario_files(s: &Scenario, f: &Finished, charts: Option<Format>) -> Res
             observed_only: false,
         };
         files.push((format!("fan.{}", format.extension()), plot::fan_chart(&chart, format)?));
+        if f.summary.composition_end.len() > 1 {
+            let chart = CompositionChart { summary: &f.summary, sources: &f.sources };
+            files.push((format!("composition.{}", format.extension()), plot::composition_chart(&chart, format)?));
+        }
     }
     Ok(files)
 }

@@ -8,6 +8,7 @@
 
 mod analysis;
 mod comparison;
+mod composition;
 mod fan;
 mod ticks;
 
@@ -26,6 +27,7 @@ use crate::stats::Band;
 
 pub use analysis::{BreakEvenChart, Tornado, breakeven_chart, tornado_chart};
 pub use comparison::{ComparisonEntry, comparison_chart, comparison_csv};
+pub use composition::{CompositionChart, composition_chart};
 pub use fan::{FanChart, fan_chart};
 
 /// Chart width in pixels.

@@ -11,7 +11,7 @@ use super::{
     render, room_for, text_style,
 };
 use crate::engine::SERIES;
-use crate::engine::series::{CASUALTIES, DEPLOYED, FORMATION, RECRUITED, TARGET};
+use crate::engine::series::{ARMIES, CASUALTIES, DEPLOYED, FORMATION, RECRUITED, TARGET};
 use crate::format::{probability, thousands};
 use crate::stats::{Band, Summary};
 
@@ -56,6 +56,9 @@ struct Panel<'a> {
     /// With `deploy = true`: the target's median over the days, a step each time armies
     /// are deployed, drawn dashed (instead of the horizontal reference) and labelled.
     steps: Option<(usize, String)>,
+    /// With `deploy = true`: mark the days on which the median run forms its 1st, 2nd, …
+    /// army (the steps of the `armies` series' median).
+    army_days: bool,
     /// Whether to label the date axis (only the lower panel does).
     dates: bool,
     /// Observations to draw over the bands.
@@ -86,6 +89,7 @@ impl Drawable for FanChart<'_> {
             reference: (!deploy).then(|| (self.target, format!("target {}", thousands(self.target)))),
             deadline: None,
             steps: deploy.then(|| (TARGET, "target (median)".to_string())),
+            army_days: false,
             dates: false,
             observed: None,
         };
@@ -129,6 +133,7 @@ impl Drawable for FanChart<'_> {
                     reference,
                     deadline,
                     steps: None,
+                    army_days: deploy,
                     dates: false,
                     observed: None,
                 },
@@ -155,6 +160,7 @@ impl Drawable for FanChart<'_> {
                     reference: None,
                     deadline: None,
                     steps: None,
+                    army_days: false,
                     dates: false,
                     observed: Some(observed),
                 });
@@ -169,6 +175,7 @@ impl Drawable for FanChart<'_> {
             target: drawn(DEPLOYED),
             new_army: drawn(FORMATION),
             deadline: list.iter().any(|p| p.deadline.is_some()),
+            armies: list.iter().any(|p| p.army_days) && !army_days(self.bands).is_empty(),
         };
         draw_legend(&header, 40 * k, 92 * k, k, marks)?;
         let bands = super::widen_single_day(self.bands);
@@ -193,6 +200,19 @@ struct Marks {
     target: bool,
     new_army: bool,
     deadline: bool,
+    armies: bool,
+}
+
+/// The days on which the median run's count of armies formed steps up, with the count:
+/// `armies` is recorded before the day's army step, so a step on day d means formed on
+/// day d − 1.
+fn army_days(bands: &[[Band; SERIES.len()]]) -> Vec<(f64, f64)> {
+    bands
+        .windows(2)
+        .enumerate()
+        .filter(|(_, w)| w[1][ARMIES].p50 > w[0][ARMIES].p50)
+        .map(|(d, w)| (d as f64, w[1][ARMIES].p50))
+        .collect()
 }
 
 /// The legend, drawn once above both panels in neutral grey, so it never covers data.
@@ -242,6 +262,12 @@ fn draw_legend<DB: DrawingBackend>(
         }
         x += 16 * k;
         label(&mut x, "deadline")?;
+    }
+    if marks.armies {
+        let triangle = TriangleMarker::new((x + 8 * k, y), 8 * k, PALETTE[1].filled());
+        area.draw(&triangle).map_err(plot_error)?;
+        x += 24 * k;
+        label(&mut x, "day the median count of armies formed rises (numbered)")?;
     }
     Ok(())
 }
@@ -342,6 +368,20 @@ fn draw_panel<DB: DrawingBackend>(
         let (x, y) = chart.backend_coord(&last);
         let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
         area.draw(&Text::new(label.clone(), (x + 12 * k - base_x, y - base_y), style)).map_err(plot_error)?;
+    }
+    if panel.army_days {
+        // A triangle at the foot of the panel for each army, numbered where there is room.
+        let mut last_label: Option<i32> = None;
+        for (d, count) in army_days(bands) {
+            let (x, y) = chart.backend_coord(&(d, 0.0));
+            let (x, y) = (x - base_x, y - base_y);
+            area.draw(&TriangleMarker::new((x, y - 9 * k), 8 * k, PALETTE[1].filled())).map_err(plot_error)?;
+            if last_label.is_none_or(|last| x - last >= 28 * k) {
+                let style = text_style(15 * k, &TEXT).pos(Pos::new(HPos::Center, VPos::Bottom));
+                area.draw(&Text::new(thousands(count), (x, y - 20 * k), style)).map_err(plot_error)?;
+                last_label = Some(x);
+            }
+        }
     }
     if let Some((deadline, label)) = &panel.deadline {
         let line = [(*deadline, 0.0), (*deadline, y_max)];

@@ -208,6 +208,9 @@ pub const ATTRITION: &[Key] = &[
     key("recovery_days", Kind::Uncertain(Domain::NonNegative), "Recovery delay of the returning wounded, in days"),
 ];
 
+/// What the name of a stream or wave does: it names a source of the force's composition.
+const SOURCE_NAME: &str = "Shown in outputs, and names this source of people in the composition (summary.json composition_end, daily.csv <slug>_ columns, composition.png): unique within the scenario, compared by letters and digits (default: recruitment[i] / mobilization[i])";
+
 /// `[[loss]]`.
 pub const LOSS: &[Key] = &[
     key("name", Kind::Text, "Shown in outputs"),
@@ -216,7 +219,7 @@ pub const LOSS: &[Key] = &[
 
 /// `[[recruitment]]`.
 pub const RECRUITMENT: &[Key] = &[
-    key("name", Kind::Text, "Shown in outputs"),
+    key("name", Kind::Text, SOURCE_NAME),
     key("daily", Kind::Rate, "Mean sign-ups a day (or a schedule); exactly one of daily and pool"),
     key("pool", COUNT, "A finite pool that depletes; needs uptake"),
     key("uptake", FRACTION, "Fraction of the remaining pool signing a day"),
@@ -240,7 +243,7 @@ pub const TRIGGER: &[Key] = &[
 
 /// `[[mobilization]]`.
 pub const MOBILIZATION: &[Key] = &[
-    key("name", Kind::Text, "Shown in outputs"),
+    key("name", Kind::Text, SOURCE_NAME),
     key("date", Kind::Date, "First day of the call-up, inside the horizon; exactly one of date and trigger"),
     key(
         "trigger",

@@ -280,3 +280,45 @@ fn cli_writes_charts_in_the_chosen_format_or_none() {
     assert!(dir.join("none/comparison.csv").exists(), "the comparison table is not a chart");
     assert_eq!(simulate(&[a, "--format", "gif"], &dir).status.code(), Some(2));
 }
+
+#[test]
+fn the_composition_chart_names_every_source_and_is_written_only_for_two_or_more() {
+    let text = format!(
+        "{}[[mobilization]]\nname = \"Spring wave (2024)\"\ndate = 2024-02-01\nsize = 30000\ntraining_days = 5\n",
+        GROWING.replace("[[recruitment]]\n", "[[recruitment]]\nname = \"contract signings\"\n")
+    );
+    let sc = scenario(&text);
+    let results = engine::simulate(&sc, None);
+    let summary = Summary::new(&sc, &results);
+    let sources = muster::stats::source_bands(&results);
+    let chart = plot::CompositionChart { summary: &summary, sources: &sources };
+    let svg = String::from_utf8(plot::composition_chart(&chart, Format::Svg).expect("draws")).expect("UTF-8");
+    for name in ["initial force", "contract signings", "Spring wave (2024)"] {
+        assert!(svg.contains(name), "the legend lacks {name}");
+    }
+    let png = plot::composition_chart(&chart, Format::Png).expect("draws");
+    let (w, h, rgb) = decode(&png);
+    assert_eq!((w, h), (WIDTH, HEIGHT));
+    // The layers above the grey initial force are filled in the palette's first colours at
+    // 85% over white: thousands of pixels of each (swatch and area), within rounding.
+    let filled = |c: plotters::style::RGBColor| {
+        let over_white = |x: u8| (f64::from(x) * 0.85 + 255.0 * 0.15).round() as u8;
+        let want = [over_white(c.0), over_white(c.1), over_white(c.2)];
+        rgb.chunks_exact(3).filter(|p| p.iter().zip(&want).all(|(a, b)| a.abs_diff(*b) <= 2)).count()
+    };
+    for c in [PALETTE[0], PALETTE[1]] {
+        assert!(filled(c) > 5_000, "{c:?}: {} pixels", filled(c));
+    }
+    assert!(filled(PALETTE[2]) < 100, "no third stream, so no third colour");
+
+    // With the initial force as the only source, no composition chart is written.
+    let dir = temp_dir("composition-one-source");
+    std::fs::write(dir.join("one.toml"), ONE_SOURCE).expect("write");
+    let o = simulate(&["one.toml", "--out", "out", "--quiet"], &dir);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(dir.join("out/one/fan.png").exists());
+    assert!(!dir.join("out/one/composition.png").exists());
+}
+
+const ONE_SOURCE: &str =
+    "[simulation]\nstart = 2024-01-01\ndays = 30\nruns = 20\n[force]\ninitial = 1000\n[attrition]\ndaily = 5\n";
