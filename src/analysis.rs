@@ -39,6 +39,10 @@ pub enum Outcome {
     /// day after the deadline (a censored value, so ranks stay meaningful).
     #[value(name = "day_reached")]
     DayReached,
+    /// Armies by the goal's deadline: formed and deployed with `deploy = true`, else the
+    /// armies' worth of `formation` on the deadline.
+    #[value(name = "armies")]
+    Armies,
 }
 
 impl Outcome {
@@ -49,11 +53,12 @@ impl Outcome {
             Outcome::DeployedEnd => "deployed_end",
             Outcome::NewArmy => "new_army",
             Outcome::DayReached => "day_reached",
+            Outcome::Armies => "armies",
         }
     }
 
     fn needs_goal(self) -> bool {
-        matches!(self, Outcome::NewArmy | Outcome::DayReached)
+        matches!(self, Outcome::NewArmy | Outcome::DayReached | Outcome::Armies)
     }
 
     fn of(self, scenario: &Scenario, run: &RunOutcome) -> f64 {
@@ -65,6 +70,7 @@ impl Outcome {
                 let censored = scenario.goal().map_or(0, |g| g.by_day() + 1);
                 f64::from(run.day_reached.unwrap_or(censored))
             }
+            Outcome::Armies => f64::from(run.armies.by_deadline),
         }
     }
 }

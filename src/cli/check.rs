@@ -16,7 +16,7 @@ pub(super) struct CheckArgs {
     files: Vec<PathBuf>,
 }
 
-/// Prints a line per valid scenario, or every problem of every file.
+/// Prints a line per valid scenario with its sources, or every problem of every file.
 pub(super) fn check(args: &CheckArgs) -> Result<(), Failure> {
     let scenarios = load_all(&args.files, Overrides::default())?;
     for s in &scenarios {
@@ -29,6 +29,9 @@ pub(super) fn check(args: &CheckArgs) -> Result<(), Failure> {
             s.start(),
             s.seed()
         );
+        // The sources its composition will tell apart, as its outputs will name them.
+        let sources: Vec<String> = s.sources().into_iter().map(|x| format!("{} ({})", x.name, x.slug)).collect();
+        say!("    sources: {}", sources.join(", "));
     }
     Ok(())
 }

@@ -22,6 +22,7 @@ fn outcome_label(outcome: Outcome) -> &'static str {
         Outcome::DeployedEnd => "deployed at the end",
         Outcome::NewArmy => "the probability of the new army",
         Outcome::DayReached => "the day the new army is reached",
+        Outcome::Armies => "the armies by the deadline",
     }
 }
 

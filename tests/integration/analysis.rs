@@ -212,7 +212,22 @@ fn a_tornado_where_no_input_moves_the_outcome_has_distinct_axis_labels() {
 fn sensitivity_needs_a_goal_for_the_goal_outcomes() {
     let sc = scenario(UNIFORM_RATE);
     assert!(analysis::sensitivity(&sc, Outcome::NewArmy, 10, None).is_err());
+    assert!(analysis::sensitivity(&sc, Outcome::Armies, 10, None).is_err());
     assert!(analysis::sensitivity(&sc, Outcome::DeployedEnd, 10, None).is_ok());
+}
+
+#[test]
+fn the_armies_formed_fall_with_the_casualty_rate() {
+    // A surplus of 1,000 − rate a day over 100 days, armies of 5,000 formed and deployed:
+    // the count by the last day is ⌊100 × (1,000 − rate) / 5,000⌋, ⌊11.2⌋ = 11 at the P10
+    // rate of 440 and ⌊4.8⌋ = 4 at the P90 of 760, so the swing is −7; the training delay
+    // and the daily noise (sd ≈ 300 people over 100 days) move either count by at most one.
+    let sc =
+        scenario(&format!("{UNIFORM_RATE}[[recruitment]]\ndaily = 1000\n[goal]\nnew_army = 5000\ndeploy = true\n"));
+    let s = analysis::sensitivity(&sc, Outcome::Armies, 100, None).expect("analysis");
+    let only = &s.inputs[0];
+    assert!(only.spearman < -0.9, "ρ = {}", only.spearman);
+    assert_near(only.swing(), -7.0, 1.0, "swing in armies");
 }
 
 #[test]

@@ -127,6 +127,7 @@ fn check_validates_without_writing() {
     let o = simulate(&["check", "good.toml"], &dir);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stdout(&o).contains("ok: good.toml"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("    sources: initial force (initial_force)\n"), "{}", stdout(&o));
     assert!(!dir.join("out").exists());
     std::fs::write(dir.join("bad.toml"), good_with("daily = 5", "daly = 5")).expect("write");
     let o = simulate(&["check", "good.toml", "bad.toml"], &dir);
