@@ -6,6 +6,8 @@
 //! [`share`] divides each among the sources in proportion to their people at that moment,
 //! so that the sources always add up to the ledger exactly.
 
+use rand::Rng as _;
+
 use crate::random::{StreamRng, open_uniform};
 
 /// People on strength and in recovery by source, in [`crate::scenario::Scenario::sources`]
@@ -52,21 +54,28 @@ impl Composition {
     /// wounded enter recovery, shared in proportion to the losses.
     #[inline(always)]
     pub(super) fn losses(&mut self, back: u64, lost: u64, returning: u64) {
+        if back + lost == 0 {
+            return;
+        }
+        // The day's three uniforms from one draw: 21 bits each, ample for the share's
+        // rounding (its expectation is off by at most 2⁻²¹ of a person).
+        let bits = self.rng.next_u64();
+        let uniform = |k: u32| ((bits >> (21 * k)) & ((1 << 21) - 1)) as f64 / f64::from(1u32 << 21);
         if back > 0 {
-            share(back, &self.recovering, &mut self.part, &mut self.rng);
+            share(back, &self.recovering, &mut self.part, uniform(0));
             for ((s, r), p) in self.strength.iter_mut().zip(&mut self.recovering).zip(&self.part) {
                 *s += p;
                 *r -= p;
             }
         }
         if lost > 0 {
-            share(lost, &self.strength, &mut self.lost, &mut self.rng);
+            share(lost, &self.strength, &mut self.lost, uniform(1));
             for (s, l) in self.strength.iter_mut().zip(&self.lost) {
                 *s -= l;
             }
         }
         if returning > 0 {
-            share(returning, &self.lost, &mut self.part, &mut self.rng);
+            share(returning, &self.lost, &mut self.part, uniform(2));
             for (r, p) in self.recovering.iter_mut().zip(&self.part) {
                 *r += p;
             }
@@ -81,7 +90,7 @@ impl Composition {
         let own = n.min(self.strength[source]);
         self.strength[source] -= own;
         if own < n {
-            share(n - own, &self.strength, &mut self.part, &mut self.rng);
+            share(n - own, &self.strength, &mut self.part, open_uniform(&mut self.rng));
             for (s, p) in self.strength.iter_mut().zip(&self.part) {
                 *s -= p;
             }
@@ -91,15 +100,17 @@ impl Composition {
 
 /// Shares `n ≤ Σ weights` among the weights in proportion, by systematic sampling
 /// (Madow, "On the theory of systematic sampling, II", *Ann. Math. Stat.* 20, 1949):
-/// with C_i the cumulative weights, C = C_K and one uniform u in [0, 1),
+/// with C_i the cumulative weights, C = C_K and `u` uniform in [0, 1),
 /// `out[i] = ⌊n·C_i/C + u⌋ − ⌊n·C_{i−1}/C + u⌋`.
 ///
 /// Each share is ⌊n·w_i/C⌋ or one more, with expectation exactly n·w_i/C (the proportional
 /// share, unbiased); the shares add up to exactly `n`; none exceeds its weight (n ≤ C); a
-/// zero weight gets nothing. One uniform per share, where a multivariate hypergeometric
+/// zero weight gets nothing (`u` of 21 bits, as [`Composition::losses`] draws it, moves the
+/// expectation by at most 2⁻²¹ of a person). One uniform per share, where a multivariate hypergeometric
 /// draw would cost one per source; the spread it leaves out, which individuals were hit,
 /// is the same that term expiries leave out (see [`super::Run`]).
-pub(super) fn share(n: u64, weights: &[u64], out: &mut [u64], rng: &mut StreamRng) {
+#[inline]
+pub(super) fn share(n: u64, weights: &[u64], out: &mut [u64], u: f64) {
     if let [only] = out {
         *only = n;
         return;
@@ -113,7 +124,6 @@ pub(super) fn share(n: u64, weights: &[u64], out: &mut [u64], rng: &mut StreamRn
     // Through i64, whose conversions are one instruction each on baseline x86-64 (those
     // of u64 are several); counts of persons are far below 2⁶³.
     let ratio = n as i64 as f64 / total as i64 as f64;
-    let u = open_uniform(rng);
     let (mut cumulative, mut before, mut given) = (0u64, 0u64, 0u64);
     for (o, &w) in out.iter_mut().zip(weights) {
         cumulative += w;
@@ -149,7 +159,7 @@ mod tests {
         let total: u64 = weights.iter().sum();
         let mut out = [0u64; 5];
         for n in [0, 1, 2, 999, 683_007, total - 1, total] {
-            share(n, &weights, &mut out, &mut rng);
+            share(n, &weights, &mut out, open_uniform(&mut rng));
             assert_eq!(out.iter().sum::<u64>(), n, "sum for {n}");
             for (o, w) in out.iter().zip(&weights) {
                 let exact = n as f64 * *w as f64 / total as f64;
@@ -162,7 +172,7 @@ mod tests {
         let trials = 200_000;
         let mut sums = [0u64; 5];
         for _ in 0..trials {
-            share(1_000, &weights, &mut out, &mut rng);
+            share(1_000, &weights, &mut out, open_uniform(&mut rng));
             sums.iter_mut().zip(&out).for_each(|(s, o)| *s += o);
         }
         for (s, w) in sums.iter().zip(&weights) {
@@ -178,7 +188,7 @@ mod tests {
         let total: u64 = weights.iter().sum();
         let mut out = [0u64; 4];
         for n in [total, total - 1, total / 3, 5] {
-            share(n, &weights, &mut out, &mut rng);
+            share(n, &weights, &mut out, open_uniform(&mut rng));
             assert_eq!(out.iter().sum::<u64>(), n);
             assert!(out.iter().zip(&weights).all(|(o, w)| o <= w), "{out:?}");
         }

@@ -14,10 +14,11 @@ use muster::scenario::{Overrides, Scenario};
 /// `precision_reached`, the armies of the goal and the mobilization waves, daily.csv the
 /// `target` and `armies` series, and the workload a triggered wave and `deploy = true`;
 /// then summary.json `composition_end`, daily.csv a column group per source, and the
-/// workload's trigger watches `formation` (so that it fires in some runs).
+/// workload's trigger watches `formation` (so that it fires in some runs); then the
+/// composition's three uniforms a day from one draw.
 const GOLDEN: [&str; 2] = [
-    "30c3f16c78f9289300adb9700a450cbbbd5e8db9f486092e45621917fcaa1ed5",
-    "cdea1b833847f6e36f44fcc3af6a7288221d7aff0d6e4533aad6bd7fcb8d3e4b",
+    "2823513ffba05dde2b4024deb6092737b3d5f0a9132023cb10812a4dc6aacf1d",
+    "9103638973fbb1bc681f8ce2a7f2f0b0d08ed76e24e1a51f061efd01a2c5de20",
 ];
 
 #[test]
