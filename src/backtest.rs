@@ -94,7 +94,8 @@ pub fn backtest(
         sha256: series.sha256.clone(),
     };
     let drift = calibration.drift.map(|d| (d.sd, d.days));
-    let observed = Observed { casualties: Some(series.aligned(start, horizon, !cumulative)), recruited: None };
+    let observed =
+        Observed { casualties: Some(series.aligned(start, horizon, !cumulative)), recruited: None, points: Vec::new() };
     let scenario = Scenario::in_code(origin, start, horizon, runs, seed, 1e12)
         .with_daily_attrition(calibration.daily, calibration.dispersion, drift)
         .with_observed(observed);
@@ -102,7 +103,7 @@ pub fn backtest(
     let observed = scenario.observed().casualties.clone().unwrap_or_default();
     // The coverage the summary computed for the chart.
     let coverage =
-        summary.observed.and_then(|o| o.casualties).ok_or_else(|| fail("no held-out observations".into()))?;
+        summary.observed.as_ref().and_then(|o| o.casualties).ok_or_else(|| fail("no held-out observations".into()))?;
     let scores: Vec<f64> = observed
         .iter()
         .zip(&bands)

@@ -134,45 +134,10 @@ impl Series {
     /// An unreadable file, a missing column, a row that is not a date or a number, or a
     /// missing or repeated day, each with its line number.
     pub fn read(path: &Path, column: Option<&str>) -> Result<Series, CalibrationError> {
-        let file = path.display().to_string();
+        let Csv { file, sha256, headers, rows } = read_csv(path)?;
         let fail = |message: String| CalibrationError { file: file.clone(), message };
-        // Only a regular file of bounded size: a device or a pipe (/dev/zero, a FIFO) would
-        // never end.
-        let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
-        if !meta.is_file() {
-            return Err(fail("not a regular file".into()));
-        }
-        if meta.len() > MAX_SERIES_BYTES {
-            return Err(fail(format!("{} bytes; a series may be at most {MAX_SERIES_BYTES} bytes", meta.len())));
-        }
-        // Never more than the limit, even from a file that grows while it is read.
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_SERIES_BYTES + 1), &mut bytes))
-            .map_err(|e| fail(format!("cannot read: {e}")))?;
-        if bytes.len() as u64 > MAX_SERIES_BYTES {
-            return Err(fail(format!("over {MAX_SERIES_BYTES} bytes; a series may be at most that")));
-        }
-        let sha256 = crate::format::sha256_hex(&bytes);
-        let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes.as_slice());
-        let headers: Vec<String> = reader
-            .headers()
-            .map_err(|e| fail(format!("cannot read the header: {e}")))?
-            .iter()
-            .map(str::to_string)
-            .collect();
-        let rows: Vec<csv::StringRecord> =
-            reader.records().collect::<Result<_, _>>().map_err(|e| fail(format!("not a valid CSV file: {e}")))?;
         let first = rows.first().ok_or_else(|| fail("no data rows below the header".into()))?;
-        let index = match column {
-            Some(name) => headers
-                .iter()
-                .position(|h| h == name)
-                .ok_or_else(|| fail(format!("no column `{name}`; the columns are: {}", headers.join(", "))))?,
-            None => (1..headers.len())
-                .find(|&i| first.get(i).is_some_and(|v| v.parse::<f64>().is_ok()))
-                .ok_or_else(|| fail("no numeric column after the date column; name one with --column".into()))?,
-        };
+        let index = value_column(&headers, first, column).map_err(fail)?;
         let mut dates = Vec::with_capacity(rows.len());
         let mut values = Vec::with_capacity(rows.len());
         for (i, row) in rows.iter().enumerate() {
@@ -196,7 +161,140 @@ impl Series {
         }
         Ok(Series { file, column: headers[index].clone(), sha256, dates, values })
     }
+}
 
+/// A CSV file as read: its name as shown, the SHA-256 of its bytes, its header and rows.
+struct Csv {
+    file: String,
+    sha256: String,
+    headers: Vec<String>,
+    rows: Vec<csv::StringRecord>,
+}
+
+/// The column named `column`, or the first after the date whose first row is a number.
+fn value_column(headers: &[String], first: &csv::StringRecord, column: Option<&str>) -> Result<usize, String> {
+    match column {
+        Some(name) => headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| format!("no column `{name}`; the columns are: {}", headers.join(", "))),
+        None => (1..headers.len())
+            .find(|&i| first.get(i).is_some_and(|v| v.parse::<f64>().is_ok()))
+            .ok_or_else(|| "no numeric column after the date column; name one (`column` in a scenario, --column on the command line)".to_string()),
+    }
+}
+
+/// Reads a CSV file with a header: a regular file of at most [`MAX_SERIES_BYTES`].
+fn read_csv(path: &Path) -> Result<Csv, CalibrationError> {
+    let file = path.display().to_string();
+    let fail = |message: String| CalibrationError { file: file.clone(), message };
+    // Only a regular file of bounded size: a device or a pipe (/dev/zero, a FIFO) would
+    // never end.
+    let meta = std::fs::metadata(path).map_err(|e| fail(format!("cannot read: {e}")))?;
+    if !meta.is_file() {
+        return Err(fail("not a regular file".into()));
+    }
+    if meta.len() > MAX_SERIES_BYTES {
+        return Err(fail(format!("{} bytes; a series may be at most {MAX_SERIES_BYTES} bytes", meta.len())));
+    }
+    // Never more than the limit, even from a file that grows while it is read.
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, MAX_SERIES_BYTES + 1), &mut bytes))
+        .map_err(|e| fail(format!("cannot read: {e}")))?;
+    if bytes.len() as u64 > MAX_SERIES_BYTES {
+        return Err(fail(format!("over {MAX_SERIES_BYTES} bytes; a series may be at most that")));
+    }
+    let sha256 = crate::format::sha256_hex(&bytes);
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(bytes.as_slice());
+    let headers: Vec<String> = reader
+        .headers()
+        .map_err(|e| fail(format!("cannot read the header: {e}")))?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows: Vec<csv::StringRecord> =
+        reader.records().collect::<Result<_, _>>().map_err(|e| fail(format!("not a valid CSV file: {e}")))?;
+    Ok(Csv { file, sha256, headers, rows })
+}
+
+/// One dated estimate as a file gives it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Estimate {
+    /// Its date.
+    pub date: Date,
+    /// The estimate.
+    pub value: f64,
+    /// The low and high ends of its range, when the file gives one.
+    pub range: Option<(f64, f64)>,
+}
+
+/// Reads dated estimates (rows on any dates, in any order; the first column the date):
+/// the rows whose columns hold the texts of `filters`, the value in `column` (default:
+/// the first numeric one), and, with `range`, the low and high columns it names.
+///
+/// # Errors
+/// A file that cannot be read, an unknown column, a date that is not a date, an estimate
+/// or range end that is not a positive number, a range that does not hold its estimate,
+/// or no row passing the filters: with its line.
+pub fn read_estimates(
+    path: &Path,
+    column: Option<&str>,
+    filters: &[(String, String)],
+    range: Option<(&str, &str)>,
+) -> Result<Vec<Estimate>, CalibrationError> {
+    let Csv { file, headers, rows, .. } = read_csv(path)?;
+    let fail = |message: String| CalibrationError { file: file.clone(), message };
+    let find = |name: &str, what: &str| {
+        headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| fail(format!("no column `{name}` ({what}); the columns are: {}", headers.join(", "))))
+    };
+    let wanted: Vec<(usize, &str)> =
+        filters.iter().map(|(c, v)| find(c, "named in `where`").map(|i| (i, v.as_str()))).collect::<Result<_, _>>()?;
+    let range = match range {
+        Some((low, high)) => Some((find(low, "named by `low`")?, find(high, "named by `high`")?)),
+        None => None,
+    };
+    let first = rows.first().ok_or_else(|| fail("no data rows below the header".into()))?;
+    let index = value_column(&headers, first, column).map_err(fail)?;
+    let mut estimates = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let line = i + 2;
+        let cell = |j: usize| row.get(j).unwrap_or("");
+        if !wanted.iter().all(|&(c, v)| cell(c) == v) {
+            continue;
+        }
+        let date: Date = cell(0).parse().map_err(|e| fail(format!("line {line}: {e}")))?;
+        let number = |j: usize| {
+            cell(j).parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0).ok_or_else(|| {
+                fail(format!("line {line}: `{}` in column `{}` is not a positive number", cell(j), headers[j]))
+            })
+        };
+        let value = number(index)?;
+        let range = match range {
+            Some((lo, hi)) => {
+                let (lo, hi) = (number(lo)?, number(hi)?);
+                if !(lo <= value && value <= hi) {
+                    return Err(fail(format!(
+                        "line {line}: the range {lo} to {hi} does not hold the estimate {value}"
+                    )));
+                }
+                Some((lo, hi))
+            }
+            None => None,
+        };
+        estimates.push(Estimate { date, value, range });
+    }
+    if estimates.is_empty() {
+        let filters: Vec<String> = filters.iter().map(|(c, v)| format!("{c} = {v}")).collect();
+        return Err(fail(format!("no row has {}", filters.join(" and "))));
+    }
+    Ok(estimates)
+}
+
+impl Series {
     /// The daily counts of days `from..=to`: differences of a cumulative series (which
     /// needs the day before `from`), or the values themselves.
     ///

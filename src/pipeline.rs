@@ -62,7 +62,7 @@ impl Finished {
             None => Vec::new(),
         };
         let bands = stats::daily_bands(results);
-        summary.add_observed(scenario, &bands);
+        summary.add_observed(scenario, results, &bands);
         Finished { summary, bands, sources: stats::source_bands(results), reached }
     }
 }

@@ -119,8 +119,57 @@ pub struct ObservedSource {
     pub(crate) span: std::ops::Range<usize>,
     /// The value column (default: the first numeric one).
     pub(crate) column: Option<String>,
-    /// Whether the column holds daily counts rather than a running total.
-    pub(crate) daily: bool,
+    /// What the file holds.
+    pub(crate) kind: ObservedKind,
+}
+
+/// What an `[observed]` file holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ObservedKind {
+    /// A daily series (`casualties`, `recruited`): a running total, or daily counts.
+    Daily {
+        /// Whether the column holds daily counts rather than a running total.
+        daily: bool,
+    },
+    /// Dated estimates of a stock (`strength`, `deployed`, `formation`) on irregular days.
+    Points(PointsSpec),
+}
+
+/// How to read dated estimates: which rows, and each one's error.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PointsSpec {
+    /// The recorded series they estimate (an index into [`crate::ledger::SERIES`]).
+    pub series: usize,
+    /// Only rows whose column (first) holds the text (second).
+    pub filters: Vec<(String, String)>,
+    /// The relative error of an estimate, a standard deviation as a share of it.
+    pub sd: f64,
+    /// Columns of the low and high ends of a 90% range, instead of `sd`.
+    pub range: Option<(String, String)>,
+}
+
+/// Dated estimates of one recorded series, within the horizon.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ObservedPoints {
+    /// The key under `[observed]`: `strength`, `deployed` or `formation`.
+    pub key: String,
+    /// The recorded series they estimate (an index into [`crate::ledger::SERIES`]).
+    pub series: usize,
+    /// The estimates, in date order.
+    pub points: Vec<ObservedPoint>,
+    /// Rows that matched but fall outside the horizon, and so are not used.
+    pub outside: usize,
+}
+
+/// One dated estimate.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ObservedPoint {
+    /// Its day (day 0 = `start`).
+    pub day: u32,
+    /// The estimate, in persons.
+    pub value: f64,
+    /// Its standard deviation, in persons.
+    pub sd: f64,
 }
 
 /// `[observed]`: observed cumulative series to set against the model, aligned to day 0
@@ -131,6 +180,10 @@ pub struct Observed {
     pub casualties: Option<Vec<Option<f64>>>,
     /// Cumulative recruits since the start.
     pub recruited: Option<Vec<Option<f64>>>,
+    /// Dated estimates of stocks (`strength`, `deployed`, `formation`), in file order.
+    /// Left out of the JSON when empty, so that a scenario without them keeps its run id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub points: Vec<ObservedPoints>,
 }
 
 impl Scenario {
@@ -195,21 +248,40 @@ impl Scenario {
         let mut diagnostics = Vec::new();
         let mut observed = Observed::default();
         for source in &self.observed_sources {
-            let read = crate::calibrate::Series::read(&folder.join(&source.file), source.column.as_deref())
-                .and_then(|series| series.check_counts(0..series.values.len(), !source.daily).map(|()| series));
-            match read {
-                Ok(series) => {
-                    let aligned = Some(series.aligned(self.start, self.days, source.daily));
-                    match source.key.as_str() {
-                        "observed.casualties" => observed.casualties = aligned,
-                        _ => observed.recruited = aligned,
-                    }
+            let path = folder.join(&source.file);
+            let read = match &source.kind {
+                ObservedKind::Daily { daily } => crate::calibrate::Series::read(&path, source.column.as_deref())
+                    .and_then(|series| series.check_counts(0..series.values.len(), !daily).map(|()| series))
+                    .map(|series| {
+                        let aligned = Some(series.aligned(self.start, self.days, *daily));
+                        match source.key.as_str() {
+                            "observed.casualties" => observed.casualties = aligned,
+                            _ => observed.recruited = aligned,
+                        }
+                    }),
+                ObservedKind::Points(spec) => {
+                    let range = spec.range.as_ref().map(|(l, h)| (l.as_str(), h.as_str()));
+                    crate::calibrate::read_estimates(&path, source.column.as_deref(), &spec.filters, range).map(
+                        |estimates| {
+                            let key = source.key.trim_start_matches("observed.").to_string();
+                            observed.points.push(self.place(key, spec, &estimates));
+                        },
+                    )
                 }
+            };
+            match read {
+                Ok(()) => {}
                 Err(e) => diagnostics.push(Diagnostic {
                     key: format!("{}.file", source.key),
-                    message: e.message,
+                    message: format!("{}: {}", e.file, e.message),
                     span: Some(source.span.clone()),
-                    help: Some(format!("{} (the path is relative to the scenario file)", parse::OBSERVED_HELP)),
+                    help: Some(format!(
+                        "{} (the path is relative to the scenario file)",
+                        match source.kind {
+                            ObservedKind::Daily { .. } => parse::OBSERVED_HELP,
+                            ObservedKind::Points(_) => parse::POINTS_HELP,
+                        }
+                    )),
                 }),
             }
         }
@@ -218,6 +290,26 @@ impl Scenario {
         }
         self.observed = observed;
         Ok(())
+    }
+
+    /// Dated estimates on the scenario's days, each with its standard deviation in persons
+    /// (`sd` × the estimate, or, with a `low`–`high` 90% range, (high − low)/(2 × 1.645)):
+    /// those outside days 0 to `days − 1` are counted, not kept; the rest in date order.
+    fn place(&self, key: String, spec: &PointsSpec, estimates: &[crate::calibrate::Estimate]) -> ObservedPoints {
+        let mut points = Vec::new();
+        let mut outside = 0;
+        for e in estimates {
+            let sd = match e.range {
+                Some((lo, hi)) => ((hi - lo) / (2.0 * 1.645)).max(1.0),
+                None => spec.sd * e.value,
+            };
+            match u32::try_from(e.date.days_since(self.start)) {
+                Ok(day) if day < self.days => points.push(ObservedPoint { day, value: e.value, sd }),
+                _ => outside += 1,
+            }
+        }
+        points.sort_by_key(|p| p.day);
+        ObservedPoints { key, series: spec.series, points, outside }
     }
 
     /// The scenario with these `[observed]` series, already aligned to its start (as a

@@ -401,7 +401,12 @@ pub fn merge(mut shards: Vec<Partial>) -> Result<(Scenario, Results), ShardError
     }
     let scenario = Scenario::parse(&first.file, &first.text, first.overrides).map_err(ShardError::Scenario)?;
     let fits = |series: &Option<Vec<Option<f64>>>| series.as_ref().is_none_or(|v| v.len() == scenario.days() as usize);
-    if !fits(&first.observed.casualties) || !fits(&first.observed.recruited) {
+    // Estimates index the day's sketches: a day past the horizon or an unknown series is damage.
+    let placed = first.observed.points.iter().all(|p| {
+        p.series < crate::ledger::SERIES.len()
+            && p.points.iter().all(|x| x.day < scenario.days() && x.value.is_finite() && x.sd.is_finite())
+    });
+    if !fits(&first.observed.casualties) || !fits(&first.observed.recruited) || !placed {
         return Err(ShardError::Damaged(format!("{}/partial.json", shards[0].dir.display())));
     }
     let scenario = scenario.with_observed(first.observed.clone());

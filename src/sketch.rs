@@ -179,6 +179,28 @@ impl QuantileSketch {
         self.max as f64
     }
 
+    /// Where `x` falls among the values, from 0 to 1: the share below it plus half the
+    /// share equal to it (the mid-distribution function of Parzen, 2004, "Quantile
+    /// probability and statistical data modeling", *Statistical Science* 19, which puts an
+    /// observation equal to every run at ½). A bin wider than 1 counts as spread evenly
+    /// over its values. 0 for an empty sketch.
+    pub fn mid_rank(&self, x: f64) -> f64 {
+        if self.count == 0 {
+            return 0.0;
+        }
+        let width = (1u64 << self.shift) as f64;
+        let mut below = 0.0;
+        for (k, &c) in self.counts.iter().enumerate() {
+            let lo = ((self.first + k as u64) << self.shift) as f64;
+            // Values lo, lo + 1, …, lo + width − 1, each holding c/width of the bin.
+            let under = (x - lo).clamp(0.0, width);
+            let equal = if x >= lo && x <= lo + width - 1.0 && x.fract() == 0.0 { 1.0 } else { 0.0 };
+            let under = if equal > 0.0 { under } else { under.ceil().min(width) };
+            below += f64::from(c) * (under + equal / 2.0) / width;
+        }
+        (below / self.count as f64).clamp(0.0, 1.0)
+    }
+
     /// Hyndman–Fan 7 percentile (`percent` from 0 to 100), within (max − min)/2047 of the
     /// exact value (module documentation).
     ///

@@ -93,13 +93,82 @@ pub fn coverage(observed: &[Option<f64>], bands: &[[Band; SERIES.len()]], series
     })
 }
 
+/// Where dated estimates of a stock fall in the model's distribution on their days.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PointCoverage {
+    /// Estimates within the horizon.
+    pub points: usize,
+    /// Estimates that matched but fall outside the horizon (not scored).
+    pub outside: usize,
+    /// Share of the estimates inside the 50% band of their day (`null` without any).
+    pub inside_50: Option<f64>,
+    /// Share inside the 90% band.
+    pub inside_90: Option<f64>,
+    /// Each estimate with where it falls among the runs on its day.
+    pub pit: Vec<PointScore>,
+}
+
+/// One estimate scored against the runs of its day.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PointScore {
+    /// Its date.
+    pub date: Date,
+    /// The estimate.
+    pub observed: f64,
+    /// Its standard deviation, in persons.
+    pub sd: f64,
+    /// The probability integral transform: the share of runs below the estimate on that
+    /// day, plus half the share equal to it ([`crate::sketch::QuantileSketch::mid_rank`]),
+    /// from 0 to 1. Near 0 or 1, the model misses it; over many estimates a calibrated
+    /// model's are spread evenly.
+    pub percentile: f64,
+}
+
+/// Scores dated estimates against the runs' per-day distribution of their series.
+pub fn point_coverage(points: &crate::scenario::ObservedPoints, start: Date, results: &Results) -> PointCoverage {
+    let pit: Vec<PointScore> = points
+        .points
+        .iter()
+        .map(|p| PointScore {
+            date: start.add_days(i64::from(p.day)),
+            observed: p.value,
+            sd: p.sd,
+            percentile: results.daily.sketch(p.day, points.series).mid_rank(p.value),
+        })
+        .collect();
+    let share = |inside: &dyn Fn(&crate::scenario::ObservedPoint) -> bool| {
+        (!points.points.is_empty())
+            .then(|| points.points.iter().filter(|p| inside(p)).count() as f64 / points.points.len() as f64)
+    };
+    let band = |p: &crate::scenario::ObservedPoint| results.daily.sketch(p.day, points.series).band();
+    PointCoverage {
+        points: points.points.len(),
+        outside: points.outside,
+        inside_50: share(&|p| {
+            let b = band(p);
+            b.p25 <= p.value && p.value <= b.p75
+        }),
+        inside_90: share(&|p| {
+            let b = band(p);
+            b.p5 <= p.value && p.value <= b.p95
+        }),
+        pit,
+    }
+}
+
 /// Coverage of each `[observed]` series.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct ObservedCoverage {
     /// Cumulative casualties.
     pub casualties: Option<Coverage>,
     /// Cumulative recruits.
     pub recruited: Option<Coverage>,
+    /// Estimates of the force's strength (`total`).
+    pub strength: Option<PointCoverage>,
+    /// Estimates of `deployed`.
+    pub deployed: Option<PointCoverage>,
+    /// Estimates of `formation`.
+    pub formation: Option<PointCoverage>,
 }
 
 /// The day on which the goal was first reached, over the runs that reached it.
@@ -384,14 +453,19 @@ impl Summary {
     }
 
     /// Adds the coverage of the scenario's `[observed]` series by these daily bands.
-    pub fn add_observed(&mut self, scenario: &Scenario, bands: &[[Band; SERIES.len()]]) {
+    pub fn add_observed(&mut self, scenario: &Scenario, results: &Results, bands: &[[Band; SERIES.len()]]) {
         let o = scenario.observed();
-        if o.casualties.is_none() && o.recruited.is_none() {
+        if o.casualties.is_none() && o.recruited.is_none() && o.points.is_empty() {
             return;
         }
+        let points =
+            |key: &str| o.points.iter().find(|p| p.key == key).map(|p| point_coverage(p, scenario.start(), results));
         self.observed = Some(ObservedCoverage {
             casualties: o.casualties.as_deref().and_then(|v| coverage(v, bands, series::CASUALTIES)),
             recruited: o.recruited.as_deref().and_then(|v| coverage(v, bands, series::RECRUITED)),
+            strength: points("strength"),
+            deployed: points("deployed"),
+            formation: points("formation"),
         });
     }
 }

@@ -63,6 +63,8 @@ struct Panel<'a> {
     dates: bool,
     /// Observations to draw over the bands.
     observed: Option<&'a [Option<f64>]>,
+    /// Dated estimates to draw over the bands, as points with 90% error bars.
+    points: Option<&'a [crate::scenario::ObservedPoint]>,
 }
 
 impl Drawable for FanChart<'_> {
@@ -92,6 +94,7 @@ impl Drawable for FanChart<'_> {
             army_days: false,
             dates: false,
             observed: None,
+            points: None,
         };
         let (caption, reference, deadline) = match (&s.new_army, self.new_army) {
             (Some(goal), Some(size)) if goal.deploy => (
@@ -136,10 +139,46 @@ impl Drawable for FanChart<'_> {
                     army_days: deploy,
                     dates: false,
                     observed: None,
+                    points: None,
                 },
             ]
         };
-        let coverage = s.observed.unwrap_or_default();
+        // Dated estimates: over their series' panel, or a panel of their own for strength.
+        for p in &self.observed.points {
+            let cover = match p.key.as_str() {
+                "strength" => coverage_of(&s.observed, |c| c.strength.as_ref()),
+                "deployed" => coverage_of(&s.observed, |c| c.deployed.as_ref()),
+                _ => coverage_of(&s.observed, |c| c.formation.as_ref()),
+            };
+            let inside = cover.map_or(String::new(), |c| match (c.inside_50, c.inside_90) {
+                (Some(a), Some(b)) => format!(
+                    " · {} estimates (black, 90% error bars): {:.0}% inside the 50% band, {:.0}% inside the 90% band",
+                    c.points,
+                    100.0 * a,
+                    100.0 * b
+                ),
+                _ => " · no estimate falls in the horizon".to_string(),
+            });
+            match list.iter_mut().find(|panel| panel.series == p.series && panel.observed.is_none()) {
+                Some(panel) if !self.observed_only => {
+                    panel.points = Some(&p.points);
+                    panel.caption = format!("{}{inside}", super::shorten(&panel.caption, 60));
+                }
+                _ => list.push(Panel {
+                    caption: format!("Strength: everyone on strength, deployed and surplus{inside}"),
+                    series: p.series,
+                    color: PALETTE[4],
+                    reference: None,
+                    deadline: None,
+                    steps: None,
+                    army_days: false,
+                    dates: false,
+                    observed: None,
+                    points: Some(&p.points),
+                }),
+            }
+        }
+        let coverage = s.observed.clone().unwrap_or_default();
         for (series, name, observed, cover) in [
             (CASUALTIES, "Casualties since the start", self.observed.casualties.as_deref(), coverage.casualties),
             (RECRUITED, "Recruited since the start", self.observed.recruited.as_deref(), coverage.recruited),
@@ -163,6 +202,7 @@ impl Drawable for FanChart<'_> {
                     army_days: false,
                     dates: false,
                     observed: Some(observed),
+                    points: None,
                 });
             }
         }
@@ -175,6 +215,7 @@ impl Drawable for FanChart<'_> {
             target: drawn(DEPLOYED),
             new_army: drawn(FORMATION),
             deadline: list.iter().any(|p| p.deadline.is_some()),
+            estimates: list.iter().any(|p| p.points.is_some_and(|x| !x.is_empty())),
             armies: list.iter().any(|p| p.army_days) && !army_days(self.bands).is_empty(),
         };
         draw_legend(&header, 40 * k, 92 * k, k, marks)?;
@@ -200,7 +241,16 @@ struct Marks {
     target: bool,
     new_army: bool,
     deadline: bool,
+    estimates: bool,
     armies: bool,
+}
+
+/// The coverage of one kind of dated estimate, if scored.
+fn coverage_of(
+    observed: &Option<crate::stats::ObservedCoverage>,
+    of: impl Fn(&crate::stats::ObservedCoverage) -> Option<&crate::stats::PointCoverage>,
+) -> Option<&crate::stats::PointCoverage> {
+    observed.as_ref().and_then(of)
 }
 
 /// The days on which the median run's count of armies formed steps up, with the count:
@@ -263,6 +313,16 @@ fn draw_legend<DB: DrawingBackend>(
         x += 16 * k;
         label(&mut x, "deadline")?;
     }
+    if marks.estimates {
+        area.draw(&PathElement::new(
+            vec![(x + 8 * k, y - 9 * k), (x + 8 * k, y + 9 * k)],
+            BLACK.stroke_width(2 * k as u32),
+        ))
+        .map_err(plot_error)?;
+        area.draw(&Circle::new((x + 8 * k, y), 5 * k, BLACK.filled())).map_err(plot_error)?;
+        x += 24 * k;
+        label(&mut x, "estimate, 90% error bar")?;
+    }
     if marks.armies {
         let triangle = TriangleMarker::new((x + 8 * k, y), 8 * k, PALETTE[1].filled());
         area.draw(&triangle).map_err(plot_error)?;
@@ -289,6 +349,8 @@ pub(super) fn nice_ceiling(x: f64) -> f64 {
 /// The top of a panel's y axis: a round number above its bands, observations and line.
 fn y_max(bands: &[[Band; SERIES.len()]], panel: &Panel<'_>) -> f64 {
     let observed_max = panel.observed.map_or(0.0, |o| o.iter().flatten().fold(0.0, |a: f64, &b| a.max(b)));
+    let observed_max =
+        panel.points.map_or(observed_max, |p| p.iter().fold(observed_max, |a, x| a.max(x.value + 1.645 * x.sd)));
     let highest = bands.iter().map(|b| b[panel.series].p95).fold(observed_max, f64::max);
     let highest =
         panel.steps.as_ref().map_or(highest, |(s, _)| bands.iter().map(|b| b[*s].p50).fold(highest, f64::max));
@@ -354,6 +416,15 @@ fn draw_panel<DB: DrawingBackend>(
         let points: Vec<(f64, f64)> =
             observed.iter().enumerate().filter_map(|(d, v)| v.map(|v| (d as f64, v))).collect();
         chart.draw_series(LineSeries::new(points, BLACK.stroke_width(width(2)))).map_err(plot_error)?;
+    }
+    if let Some(points) = panel.points {
+        // Each estimate with its 90% range (±1.645 sd), over the bands.
+        for p in points {
+            let (d, spread) = (f64::from(p.day), 1.645 * p.sd);
+            let bar = [(d, (p.value - spread).max(0.0)), (d, p.value + spread)];
+            chart.draw_series(LineSeries::new(bar, BLACK.stroke_width(width(2)))).map_err(plot_error)?;
+            chart.draw_series(std::iter::once(Circle::new((d, p.value), 5 * k, BLACK.filled()))).map_err(plot_error)?;
+        }
     }
     let (base_x, base_y) = area.get_base_pixel();
     if let Some((value, label)) = &panel.reference {

@@ -62,6 +62,8 @@ pub enum Kind {
     Rate,
     /// An array of two key paths.
     KeyPair,
+    /// A table of a data file's column names, each with the text it must hold.
+    Columns,
     /// A table of these keys.
     Table(&'static [Key]),
     /// An array of tables of these keys (`[[section]]`).
@@ -303,10 +305,36 @@ pub const SERIES: &[Key] = &[
     or("daily", Kind::Flag, Default::Flag(false), "The column holds daily counts (false: a running total)"),
 ];
 
+/// `[observed] strength`, `deployed` or `formation`: dated estimates of a stock.
+pub const POINTS: &[Key] = &[
+    required(
+        "file",
+        Kind::Text,
+        "A CSV file of dated estimates (first column the date), relative to the scenario file",
+    ),
+    key("column", Kind::Text, "The estimate column (default: the first numeric one)"),
+    key("where", Kind::Columns, "Only rows whose columns hold these values, e.g. where = { side = \"UA\" }"),
+    or(
+        "sd",
+        Kind::Number(1e-6, 10.0),
+        Default::Number(0.10),
+        "The estimate's relative error, a standard deviation as a share of it",
+    ),
+    key("low", Kind::Text, "A column with the low end of a 90% range (with `high`, instead of `sd`)"),
+    key("high", Kind::Text, "A column with the high end of a 90% range (with `low`, instead of `sd`)"),
+];
+
 /// `[observed]`.
 pub const OBSERVED: &[Key] = &[
     key("casualties", Kind::Table(SERIES), "Observed casualties, drawn over the model's bands"),
     key("recruited", Kind::Table(SERIES), "Observed recruits, drawn over the model's bands"),
+    key(
+        "strength",
+        Kind::Table(POINTS),
+        "Dated estimates of the force's strength (`total`), scored and drawn as points",
+    ),
+    key("deployed", Kind::Table(POINTS), "Dated estimates of `deployed`, scored and drawn as points"),
+    key("formation", Kind::Table(POINTS), "Dated estimates of `formation`, scored and drawn as points"),
 ];
 
 /// The top level of a scenario file.
@@ -418,6 +446,12 @@ fn kind_schema(k: &Key) -> Value {
             });
             json!({ "description": doc, "anyOf": [uncertain(Domain::NonNegative, doc), { "type": "array", "minItems": 1, "items": step }] })
         }
+        Kind::Columns => json!({
+            "type": "object",
+            "additionalProperties": { "type": "string" },
+            "minProperties": 1,
+            "description": doc
+        }),
         Kind::KeyPair => {
             json!({ "type": "array", "minItems": 2, "maxItems": 2, "items": { "type": "string" }, "description": doc })
         }

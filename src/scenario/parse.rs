@@ -8,7 +8,8 @@ use super::keys::{self, names};
 use super::reader::{Field, Reader, Table};
 use super::{
     Attrition, AttritionRate, Cost, Drift, Force, Goal, INITIAL_SOURCE, InputId, Intake, Loss, Mobilization, Observed,
-    ObservedSource, Overrides, Recruitment, Sampling, Scenario, Schedule, TRIGGER_CONDITIONS, Trigger, WaveStart, slug,
+    ObservedKind, ObservedSource, Overrides, PointsSpec, Recruitment, Sampling, Scenario, Schedule, TRIGGER_CONDITIONS,
+    Trigger, WaveStart, slug,
 };
 use crate::date::Date;
 use crate::delay::DelayKernel;
@@ -842,12 +843,96 @@ fn read_observed_series(r: &mut Reader, field: Field<'_>) -> Option<ObservedSour
         }
     };
     let column = t.take("column").and_then(|f| r.string(&f));
-    let daily = t.take("daily").and_then(|f| r.flag(&f, OBSERVED_HELP)).unwrap_or(false);
     let key = t.path.clone();
-    t.finish(r, &names(keys::SERIES));
+    let stock = match key.as_str() {
+        "observed.strength" => Some(crate::ledger::series::TOTAL),
+        "observed.deployed" => Some(crate::ledger::series::DEPLOYED),
+        "observed.formation" => Some(crate::ledger::series::FORMATION),
+        _ => None,
+    };
+    let kind = match stock {
+        Some(series) => ObservedKind::Points(read_points_spec(r, t, series)?),
+        None => {
+            let daily = t.take("daily").and_then(|f| r.flag(&f, OBSERVED_HELP)).unwrap_or(false);
+            t.finish(r, &names(keys::SERIES));
+            ObservedKind::Daily { daily }
+        }
+    };
     let (file, span) = path?;
-    Some(ObservedSource { key, file, span, column, daily })
+    Some(ObservedSource { key, file, span, column, kind })
+}
+
+/// The rest of `[observed] strength`, `deployed` or `formation`: `where`, and `sd` or
+/// `low` with `high`.
+fn read_points_spec(r: &mut Reader, mut t: Table<'_>, series: usize) -> Option<PointsSpec> {
+    let mut ok = true;
+    let mut filters = Vec::new();
+    if let Some(f) = t.take("where") {
+        let help = "where = { side = \"UA\" } keeps only the rows whose column `side` holds UA";
+        match r.table(f) {
+            Some(mut w) => {
+                for (column, field) in w.take_all() {
+                    match field.value.get_ref() {
+                        toml::de::DeValue::String(s) => filters.push((column, s.to_string())),
+                        _ => {
+                            r.error_with_help(&field, "expected the text the column must hold", help);
+                            ok = false;
+                        }
+                    }
+                }
+                if filters.is_empty() && ok {
+                    r.push(&w.path, Some(w.span.clone()), "names no column".into(), Some(help.into()));
+                    ok = false;
+                }
+            }
+            None => ok = false,
+        }
+    }
+    let sd_key = keys::find(keys::POINTS, "sd");
+    let sd = match t.take("sd") {
+        Some(f) => r.number(&f).and_then(|x| {
+            let (lo, hi) = match sd_key.kind {
+                keys::Kind::Number(lo, hi) => (lo, hi),
+                _ => (0.0, f64::MAX),
+            };
+            if (lo..=hi).contains(&x) {
+                Some(x)
+            } else {
+                r.error_with_help(
+                    &f,
+                    format!("{x} is outside {lo} to {hi}"),
+                    "a relative error, e.g. sd = 0.10 for ±10% (one standard deviation)",
+                );
+                None
+            }
+        }),
+        None => Some(sd_key.default_number()),
+    };
+    let (low, high) = (t.take("low"), t.take("high"));
+    let range = match (&low, &high) {
+        (None, None) => None,
+        (Some(l), Some(h)) => match (r.string(l), r.string(h)) {
+            (Some(l), Some(h)) => Some((l, h)),
+            _ => {
+                ok = false;
+                None
+            }
+        },
+        (Some(f), None) | (None, Some(f)) => {
+            r.error_with_help(
+                f,
+                "needs both `low` and `high`",
+                "low = \"low\", high = \"high\" name the columns of a 90% range",
+            );
+            ok = false;
+            None
+        }
+    };
+    t.finish(r, &names(keys::POINTS));
+    let sd = sd?;
+    ok.then_some(PointsSpec { series, filters, sd, range })
 }
 
 /// How an `[observed]` series is written.
+pub(super) const POINTS_HELP: &str = "strength = { file = \"data/estimates.csv\", column = \"estimate\", where = { side = \"UA\" }, sd = 0.10 }: a CSV file whose first column is the date, one row an estimate";
 pub(super) const OBSERVED_HELP: &str = "casualties = { file = \"data/series.csv\", column = \"cumulative_personnel\" }; add daily = true if the column holds daily counts";

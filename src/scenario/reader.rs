@@ -61,6 +61,11 @@ impl<'i> Table<'i> {
         self.fields.iter_mut().find(|f| f.as_ref().is_some_and(|f| Self::name_of(f) == key))?.take()
     }
 
+    /// Removes and returns every key not yet taken, with its name.
+    pub fn take_all(&mut self) -> Vec<(String, Field<'i>)> {
+        self.fields.iter_mut().filter_map(Option::take).map(|f| (Self::name_of(&f).to_string(), f)).collect()
+    }
+
     /// Whether a key not yet taken looks like a misspelling of `key` (then the unknown key
     /// is reported with the suggestion, and the missing key need not be).
     pub fn has_misspelling_of(&self, key: &str) -> bool {

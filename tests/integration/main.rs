@@ -14,6 +14,7 @@ mod golden;
 mod limits;
 #[path = "../support/outputs.rs"]
 mod outputs;
+mod points;
 mod properties;
 mod safety;
 mod schema;
