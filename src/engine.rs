@@ -153,10 +153,47 @@ pub fn simulate_runs(
     values: &(dyn Fn(u64) -> Vec<f64> + Sync),
     progress: Option<&AtomicU64>,
 ) -> Results {
-    let count = (runs.end - runs.start) as u32;
-    let (daily, outcomes, started) = run_parallel(scenario, runs, values, progress, true);
+    let count = (runs.end - runs.start) as usize;
+    let (daily, outcomes, started) = run_parallel(scenario, count, &|i| runs.start + i as u64, values, progress, true);
     let daily = daily.unwrap_or_else(|| DailyStats::new(scenario.days, scenario.sources().len()));
-    Results { days: scenario.days, runs: count, daily, outcomes, started }
+    Results { days: scenario.days, runs: count as u32, daily, outcomes, started }
+}
+
+/// Simulates the runs of the given indices (in that order, any indices: a selection such
+/// as the runs a fit accepts), each with the input values `values` gives for its index,
+/// exactly as a full run simulates them (the same streams, so common random numbers).
+pub fn simulate_selected(
+    scenario: &Scenario,
+    runs: &[u64],
+    values: &(dyn Fn(u64) -> Vec<f64> + Sync),
+    progress: Option<&AtomicU64>,
+) -> Results {
+    let (daily, outcomes, started) = run_parallel(scenario, runs.len(), &|i| runs[i], values, progress, true);
+    let daily = daily.unwrap_or_else(|| DailyStats::new(scenario.days, scenario.sources().len()));
+    Results { days: scenario.days, runs: runs.len() as u32, daily, outcomes, started }
+}
+
+/// Folds every day of each run of `runs` into a value of its own, in parallel: `fold(acc,
+/// day, ledger)` at the end of each day (after step 6, before the army step), starting
+/// from `A::default()`. The values come back in run order; nothing else is kept, so memory
+/// is one value a run.
+pub fn fold_runs<A: Default + Send>(
+    scenario: &Scenario,
+    runs: std::ops::Range<u64>,
+    values: &(dyn Fn(u64) -> Vec<f64> + Sync),
+    fold: &(dyn Fn(&mut A, u32, &Ledger) + Sync),
+    progress: Option<&AtomicU64>,
+) -> Vec<A> {
+    runs.into_par_iter()
+        .map(|run| {
+            let mut acc = A::default();
+            run_days(Run::new(scenario, run, &values(run)), |day, r| fold(&mut acc, day, r.ledger()));
+            if let Some(p) = progress {
+                p.fetch_add(1, Ordering::Relaxed);
+            }
+            acc
+        })
+        .collect()
 }
 
 /// The outcomes of runs `runs`, as [`simulate_runs`] gives them, without the per-day
@@ -167,7 +204,8 @@ pub fn simulate_outcomes(
     values: &(dyn Fn(u64) -> Vec<f64> + Sync),
     progress: Option<&AtomicU64>,
 ) -> Vec<RunOutcome> {
-    run_parallel(scenario, runs, values, progress, false).1
+    let count = (runs.end - runs.start) as usize;
+    run_parallel(scenario, count, &|i| runs.start + i as u64, values, progress, false).1
 }
 
 /// One worker per thread, each with sketches of its own (if `daily`), takes tasks of
@@ -176,12 +214,12 @@ pub fn simulate_outcomes(
 /// set of sketches per thread plus the outcomes.
 fn run_parallel(
     scenario: &Scenario,
-    runs: std::ops::Range<u64>,
+    count: usize,
+    run_at: &(dyn Fn(usize) -> u64 + Sync),
     values: &(dyn Fn(u64) -> Vec<f64> + Sync),
     progress: Option<&AtomicU64>,
     daily: bool,
 ) -> (Option<DailyStats>, Vec<RunOutcome>, Vec<Option<u32>>) {
-    let count = (runs.end - runs.start) as usize;
     let waves = scenario.mobilization.len();
     let mut outcomes = vec![RunOutcome::default(); count];
     let mut started = vec![None; count * waves];
@@ -206,7 +244,7 @@ fn run_parallel(
             loop {
                 let Some((task, (slots, starts))) = tasks.lock().expect("no worker panics").next() else { break };
                 for (i, slot) in slots.iter_mut().enumerate() {
-                    let run = runs.start + (task * per_task + i) as u64;
+                    let run = run_at(task * per_task + i);
                     let state = run_days(Run::new(scenario, run, &values(run)), |day, r| {
                         if daily {
                             let at = (i * scenario.days as usize + day as usize) * width;

@@ -36,6 +36,7 @@ pub mod delay;
 pub mod distribution;
 pub mod engine;
 pub mod files;
+pub mod fit;
 pub mod format;
 pub mod inputs;
 pub mod ledger;

@@ -10,6 +10,7 @@ mod analysis;
 mod comparison;
 mod composition;
 mod fan;
+mod fit;
 mod ticks;
 
 use std::sync::OnceLock;
@@ -29,6 +30,7 @@ pub use analysis::{BreakEvenChart, Tornado, breakeven_chart, tornado_chart};
 pub use comparison::{ComparisonEntry, comparison_chart, comparison_csv};
 pub use composition::{CompositionChart, composition_chart};
 pub use fan::{FanChart, fan_chart};
+pub use fit::{FitChart, fit_chart};
 
 /// Chart width in pixels.
 pub const WIDTH: u32 = 1600;

@@ -20,7 +20,7 @@ pub(super) struct AnalysisArgs {
     #[arg(value_name = "SCENARIO")]
     file: PathBuf,
     #[command(flatten)]
-    options: SimulationOptions,
+    pub(super) options: SimulationOptions,
 }
 
 /// Options of `simulate sensitivity`.
@@ -64,7 +64,7 @@ fn parse_probability(s: &str) -> Result<f64, String> {
 
 impl AnalysisArgs {
     /// The one scenario, validated with the overrides, its output stem, and a thread pool.
-    fn prepare(&self, kind: &str) -> Result<(Scenario, String, rayon::ThreadPool), Failure> {
+    pub(super) fn prepare(&self, kind: &str) -> Result<(Scenario, String, rayon::ThreadPool), Failure> {
         let scenario = load_all(std::slice::from_ref(&self.file), self.options.overrides())?.remove(0);
         let stem = output_stems(std::slice::from_ref(&scenario)).map_err(Failure::input)?.remove(0);
         self.options.output.check(&[format!("{stem}.{kind}")], &[])?;
@@ -72,7 +72,7 @@ impl AnalysisArgs {
     }
 
     /// Writes `DIR/<stem>.<kind>/` with `files`, atomically.
-    fn write(&self, stem: &str, kind: &str, files: &[OutputFile]) -> Result<PathBuf, Failure> {
+    pub(super) fn write(&self, stem: &str, kind: &str, files: &[OutputFile]) -> Result<PathBuf, Failure> {
         self.options.output.write_folder(&format!("{stem}.{kind}"), files)
     }
 }

@@ -42,6 +42,7 @@ mod analysis;
 mod backtest;
 mod calibrate;
 mod check;
+mod fit;
 mod init;
 mod merge;
 mod progress;
@@ -93,6 +94,8 @@ enum Command {
     Backtest(backtest::BacktestArgs),
     /// Find the value of one input at which the new-army probability reaches a target.
     Breakeven(analysis::BreakevenArgs),
+    /// Keep the runs closest to the [observed] series: which inputs are consistent with them.
+    Fit(fit::FitArgs),
 }
 
 /// Why a command failed: what to tell the user, and so the exit status. Messages carry no
@@ -169,6 +172,7 @@ where
         Some(Command::Backtest(args)) => backtest::backtest(&args),
         Some(Command::Sensitivity(args)) => analysis::sensitivity(&args),
         Some(Command::Breakeven(args)) => analysis::breakeven(&args),
+        Some(Command::Fit(args)) => fit::fit(&args),
         None => run::run(&cli.run),
     };
     match result {

@@ -9,6 +9,7 @@ mod checks;
 mod cli;
 mod common;
 mod composition;
+mod fit;
 mod flows;
 mod golden;
 mod limits;
