@@ -133,3 +133,15 @@ fn every_flow_scenario(bencher: divan::Bencher) {
         (summary_json(&summary), daily_csv(&summary, &bands, &source_bands(&r)))
     });
 }
+
+/// `simulate fit` on the shipped hindcast (1,026 days), 2,000 of its 20,000 runs: the
+/// prior's runs with their distances, then the kept runs again with statistics.
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn fit_hindcast(bencher: divan::Bencher) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/hindcast-2023-09.toml");
+    let s = Scenario::load(&path, Overrides { runs: Some(2_000), ..Overrides::default() }).expect("valid");
+    bencher.counter(ItemsCount::new(2_000 * s.days() as usize)).bench_local(|| {
+        let f = muster::fit::fit(&s, 0.02, None).expect("fit");
+        muster::fit::posterior_runs(&s, &f, None)
+    });
+}

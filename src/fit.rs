@@ -268,6 +268,7 @@ pub fn input_name(scenario: &Scenario, key: &str) -> String {
     named("recruitment", &recruitment)
         .or_else(|| named("mobilization", &mobilization))
         .or_else(|| named("loss", &losses))
+        .or_else(|| key.split_once('.').map(|(section, rest)| format!("{section}: {rest}")))
         .unwrap_or_else(|| key.to_string())
 }
 

@@ -103,9 +103,16 @@ pub(super) fn fit(args: &FitArgs) -> Result<(), Failure> {
     });
     let (fit, posterior) = result.map_err(|e: fit::FitError| Failure::Input(format!("{}: {e}", scenario.file())))?;
     let json = serde_json::to_string_pretty(&fit).map_err(Failure::other)? + "\n";
+    // The kept runs as a run of the scenario: summary.json and daily.csv of the posterior.
+    let finished = Finished::new(&scenario, &posterior, None);
     let mut files = vec![
         ("fit.json".to_string(), json.into_bytes()),
         ("posterior.csv".to_string(), posterior_csv(&scenario, &fit).into_bytes()),
+        ("posterior-summary.json".to_string(), crate::output::summary_json(&finished.summary).into_bytes()),
+        (
+            "posterior-daily.csv".to_string(),
+            crate::output::daily_csv(&finished.summary, &finished.bands, &finished.sources).into_bytes(),
+        ),
     ];
     if let Some(format) = common.options.output.charts() {
         let chart = plot::FitChart { fit: &fit, name: scenario.name(), footer: footer(&scenario) };
@@ -115,7 +122,6 @@ pub(super) fn fit(args: &FitArgs) -> Result<(), Failure> {
         ));
         // The posterior predictive fan: the kept runs' bands, to the horizon, with the
         // observations over them.
-        let finished = Finished::new(&scenario, &posterior, None);
         let mut summary = finished.summary.clone();
         summary.name = format!("{}: the {} runs kept by the fit", scenario.name(), thousands(f64::from(fit.accepted)));
         let fan = FanChart {

@@ -327,7 +327,7 @@ fn draw_legend<DB: DrawingBackend>(
         let triangle = TriangleMarker::new((x + 8 * k, y), 8 * k, PALETTE[1].filled());
         area.draw(&triangle).map_err(plot_error)?;
         x += 24 * k;
-        label(&mut x, "day the median count of armies formed rises (numbered)")?;
+        label(&mut x, "nth army formed (median run)")?;
     }
     Ok(())
 }

@@ -95,7 +95,9 @@ fn the_command_writes_its_files_and_prints_the_table() {
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     assert!(out.contains("50 of 1,000 runs kept (5.0%"), "{out}");
     assert!(out.contains("signings: daily (recruitment[0].daily)"), "{out}");
-    for f in ["fit.json", "posterior.csv", "fit.png", "posterior-fan.png"] {
+    for f in
+        ["fit.json", "posterior.csv", "posterior-summary.json", "posterior-daily.csv", "fit.png", "posterior-fan.png"]
+    {
         assert!(dir.join("out/t.fit").join(f).exists(), "{f}");
     }
     let json: serde_json::Value =
