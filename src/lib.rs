@@ -46,6 +46,7 @@ pub mod percentile;
 pub mod pipeline;
 pub mod plot;
 pub mod random;
+pub mod report;
 pub mod scenario;
 pub mod shard;
 pub mod sketch;

@@ -237,7 +237,7 @@ pub fn simulate_all(
 
 /// Files a run of several scenarios writes in the output folder itself, whatever the chart
 /// format: no scenario's folder may take one of these names.
-pub const RUN_FILES: [&str; 3] = ["comparison.csv", "comparison.png", "comparison.svg"];
+pub const RUN_FILES: [&str; 4] = ["comparison.csv", "comparison.png", "comparison.svg", "report.html"];
 
 /// Why scenarios cannot be given output folders.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -299,14 +299,14 @@ pub fn output_stems(scenarios: &[Scenario]) -> Result<Vec<String>, StemError> {
 }
 
 /// The files a run of `scenarios` scenarios writes in the output folder itself beside
-/// their folders: for two or more, `comparison.csv` and the chart in `charts`.
-pub fn comparison_names(scenarios: usize, charts: Option<Format>) -> Vec<String> {
-    if scenarios < 2 {
-        return Vec::new();
-    }
-    std::iter::once("comparison.csv".to_string())
-        .chain(charts.map(|format| format!("comparison.{}", format.extension())))
-        .collect()
+/// their folders: for two or more, `comparison.csv` and the chart in `charts`; then, with
+/// `report`, `report.html`.
+pub fn comparison_names(scenarios: usize, charts: Option<Format>, report: bool) -> Vec<String> {
+    let comparison = (scenarios >= 2).then(|| {
+        std::iter::once("comparison.csv".to_string())
+            .chain(charts.map(|format| format!("comparison.{}", format.extension())))
+    });
+    comparison.into_iter().flatten().chain(report.then(|| "report.html".to_string())).collect()
 }
 
 /// The files of one scenario's folder: `summary.json`, `daily.csv`, and its fan chart in
@@ -366,7 +366,7 @@ pub fn comparison_files(
     if let Some(format) = charts {
         bytes.push(plot::comparison_chart(&entries, format)?);
     }
-    Ok(comparison_names(scenarios.len(), charts).into_iter().zip(bytes).collect())
+    Ok(comparison_names(scenarios.len(), charts, false).into_iter().zip(bytes).collect())
 }
 
 /// The files of every scenario's folder and of the comparison, all prepared before any is
@@ -378,10 +378,64 @@ pub fn all_files(
     scenarios: &[Scenario],
     finished: &[Finished],
     charts: Option<Format>,
+    report: Option<&[String]>,
 ) -> Result<(Vec<Vec<OutputFile>>, Vec<OutputFile>), PlotError> {
     let folders =
         scenarios.par_iter().zip(finished).map(|(s, f)| scenario_files(s, f, charts)).collect::<Result<Vec<_>, _>>()?;
-    Ok((folders, comparison_files(scenarios, finished, charts)?))
+    let mut run = comparison_files(scenarios, finished, charts)?;
+    if let Some(stems) = report {
+        run.push(("report.html".to_string(), report_file(scenarios, finished, stems, charts.is_some())?));
+    }
+    Ok((folders, run))
+}
+
+/// `report.html` for the scenarios written to folders `stems`: charts as inline SVG when
+/// `charts` (else tables and provenance only).
+///
+/// # Errors
+/// A chart that cannot be drawn.
+pub fn report_file(
+    scenarios: &[Scenario],
+    finished: &[Finished],
+    stems: &[String],
+    charts: bool,
+) -> Result<Vec<u8>, PlotError> {
+    let svg = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(|e| PlotError(e.to_string()));
+    let sections = scenarios
+        .par_iter()
+        .zip(finished)
+        .zip(stems)
+        .map(|((s, f), stem)| {
+            let (fan, composition) = if charts {
+                let chart = FanChart {
+                    summary: &f.summary,
+                    bands: &f.bands,
+                    target: s.nominal_target(),
+                    new_army: s.goal().map(|g| g.nominal_size()),
+                    observed: s.observed(),
+                    observed_only: false,
+                };
+                let fan = svg(plot::fan_chart(&chart, Format::Svg)?)?;
+                let composition = if f.summary.composition_end.len() > 1 {
+                    let chart = CompositionChart { summary: &f.summary, sources: &f.sources };
+                    Some(svg(plot::composition_chart(&chart, Format::Svg)?)?)
+                } else {
+                    None
+                };
+                (fan, composition)
+            } else {
+                (String::new(), None)
+            };
+            Ok(crate::report::ReportScenario { scenario: s, summary: &f.summary, stem, fan, composition })
+        })
+        .collect::<Result<Vec<_>, PlotError>>()?;
+    let comparison = match (charts, comparison_files(scenarios, finished, Some(Format::Svg))?.pop()) {
+        (true, Some((name, bytes))) if name.ends_with(".svg") => Some(svg(bytes)?),
+        _ => None,
+    };
+    let summaries: Vec<crate::stats::Summary> = finished.iter().map(|f| f.summary.clone()).collect();
+    let run_id = finished.first().map_or(String::new(), |f| f.summary.run_id.clone());
+    Ok(crate::report::report_html(&run_id, &output::table(&summaries), comparison.as_deref(), &sections).into_bytes())
 }
 
 /// Simulates shard `shard` of a scenario's runs (loaded with `overrides`): its run indices

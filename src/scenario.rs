@@ -28,6 +28,8 @@ use crate::distribution::Uncertain;
 pub struct Input {
     pub(crate) key: String,
     pub(crate) value: Uncertain,
+    /// Where its value is written in the scenario text (`None`: a default, or built in code).
+    pub(crate) span: Option<std::ops::Range<usize>>,
 }
 
 impl Input {
@@ -371,6 +373,17 @@ impl Scenario {
     /// The input with this key path.
     pub fn find_input(&self, key: &str) -> Option<InputId> {
         self.inputs.iter().position(|i| i.key == key).map(InputId)
+    }
+    /// The comment at the end of the line on which input `id`'s value is written (the
+    /// scenario's own note of its source or its assumption), if any.
+    pub fn input_comment(&self, id: InputId) -> Option<&str> {
+        let span = self.inputs[id.0].span.as_ref()?;
+        let line_end = self.text[span.end.min(self.text.len())..].find('\n').map_or(self.text.len(), |i| span.end + i);
+        let rest = &self.text[span.end.min(line_end)..line_end];
+        // A `#` after the value on its line starts the comment (a `#` inside a string
+        // value is before the span's end).
+        let comment = rest.split_once('#')?.1.trim();
+        (!comment.is_empty()).then_some(comment)
     }
     /// The inputs that are uncertain (drawn from a distribution).
     pub fn uncertain_inputs(&self) -> Vec<InputId> {

@@ -67,7 +67,9 @@ fn a_kill_at_any_step_of_the_replacement_leaves_whole_outputs_of_one_run_or_the_
             assert_eq!(csv.lines().count(), 3, "killed at {syscalls} #{when}: comparison.csv is cut short");
             // Every visible entry is an output; anything else a kill left is hidden.
             let visible: Vec<String> = listing(&out).into_iter().filter(|n| !n.starts_with('.')).collect();
-            assert_eq!(visible, ["a", "b", "comparison.csv"], "killed at {syscalls} #{when}");
+            assert_eq!(visible, ["a", "b", "comparison.csv", "report.html"], "killed at {syscalls} #{when}");
+            let page = std::fs::read_to_string(out.join("report.html")).expect("report.html is always there");
+            assert!(page.ends_with("</html>\n"), "killed at {syscalls} #{when}: report.html is cut short");
         }
     }
     assert!(kills >= 10, "the kills must land inside the run ({kills} did)");

@@ -18,6 +18,9 @@ pub(super) struct MergeArgs {
     dirs: Vec<PathBuf>,
     #[command(flatten)]
     output: OutputOptions,
+    /// Write no DIR/report.html.
+    #[arg(long)]
+    no_report: bool,
 }
 
 /// Merges shard folders, scenario by scenario, and publishes as one run would. Needs
@@ -59,6 +62,6 @@ pub(super) fn merge(args: &MergeArgs) -> Result<(), Failure> {
     }
     pipeline::tag(&mut finished, &pipeline::run_id(&scenarios, None));
     let stems = pipeline::output_stems(&scenarios).map_err(Failure::input)?;
-    args.output.check(&stems, &pipeline::comparison_names(stems.len(), args.output.charts()))?;
-    publish(&scenarios, &stems, finished, &args.output, &thread_pool(None)?)
+    args.output.check(&stems, &pipeline::comparison_names(stems.len(), args.output.charts(), !args.no_report))?;
+    publish(&scenarios, &stems, finished, &args.output, !args.no_report, &thread_pool(None)?)
 }

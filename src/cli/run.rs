@@ -31,6 +31,9 @@ pub(super) struct RunArgs {
     /// The most runs `--precision` may use [default: 1,000,000, or as many as fit in memory].
     #[arg(long, value_name = "N", requires = "precision", value_parser = clap::value_parser!(u32).range(1..))]
     max_runs: Option<u32>,
+    /// Write no DIR/report.html (the page with the table, the charts and the provenance).
+    #[arg(long)]
+    no_report: bool,
 }
 
 fn parse_precision(s: &str) -> Result<f64, String> {
@@ -65,7 +68,7 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
     let runs: Vec<u32> = scenarios.iter().zip(&precision).map(|(s, p)| p.map_or(s.runs(), |p| p.max_runs)).collect();
     let pool = args.options.thread_pool_for(&scenarios, &runs)?;
     // Every input checked: now whether the outputs can be written, before the work.
-    out.check(&stems, &pipeline::comparison_names(stems.len(), out.charts()))?;
+    out.check(&stems, &pipeline::comparison_names(stems.len(), out.charts(), !args.no_report))?;
     let total_runs: u64 = runs.iter().map(|&r| u64::from(r)).sum();
     let done = AtomicU64::new(0);
     let show_progress = args.options.output.progress_bar();
@@ -79,7 +82,7 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
         .filter(|(_, f)| f.summary.precision_reached == Some(false))
         .map(|(s, f)| format!("{} ({} runs)", s.file(), f.summary.runs))
         .collect();
-    publish(&scenarios, &stems, finished, &args.options.output, &pool)?;
+    publish(&scenarios, &stems, finished, &args.options.output, !args.no_report, &pool)?;
     if short.is_empty() {
         Ok(())
     } else {
@@ -91,18 +94,20 @@ pub(super) fn run(args: &RunArgs) -> Result<(), Failure> {
     }
 }
 
-/// Writes every scenario's folder and, for two or more, the comparison; then prints the
-/// table. Every file is prepared before any is written, so a chart that cannot be drawn
-/// leaves no output at all.
+/// Writes every scenario's folder and, for two or more, the comparison, and with `report`
+/// the report page; then prints the table. Every file is prepared before any is written,
+/// so a chart that cannot be drawn leaves no output at all.
 pub(super) fn publish(
     scenarios: &[Scenario],
     stems: &[String],
     finished: Vec<Finished>,
     opts: &OutputOptions,
+    report: bool,
     pool: &rayon::ThreadPool,
 ) -> Result<(), Failure> {
-    let (folders, comparison) =
-        pool.install(|| pipeline::all_files(scenarios, &finished, opts.charts())).map_err(Failure::other)?;
+    let (folders, comparison) = pool
+        .install(|| pipeline::all_files(scenarios, &finished, opts.charts(), report.then_some(stems)))
+        .map_err(Failure::other)?;
     let mut written = Vec::new();
     for (files, stem) in folders.iter().zip(stems) {
         let dir = opts.write_folder(stem, files)?;

@@ -291,14 +291,17 @@ impl Reader {
 
     /// Registers a per-run number under its key path.
     pub fn register(&mut self, key: String, value: Uncertain) -> InputId {
-        self.inputs.push(Input { key, value });
+        self.inputs.push(Input { key, value, span: None });
         InputId(self.inputs.len() - 1)
     }
 
-    /// An uncertain number read from `field` and registered as a per-run input.
+    /// An uncertain number read from `field` and registered as a per-run input, with
+    /// where it is written.
     pub fn input(&mut self, field: &Field<'_>, domain: Domain) -> Option<InputId> {
         let value = self.uncertain(field, domain)?;
-        Some(self.register(field.path.clone(), value))
+        let id = self.register(field.path.clone(), value);
+        self.inputs[id.0].span = Some(field.span());
+        Some(id)
     }
 
     /// `key` of `table` if given, else its default from the key table; registered either

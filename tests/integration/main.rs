@@ -17,6 +17,7 @@ mod limits;
 mod outputs;
 mod points;
 mod properties;
+mod report;
 mod safety;
 mod schema;
 mod streaming;

@@ -16,9 +16,10 @@ const ESTIMATES: &str = "date,estimate,side,low,high\n\
                          2025-06-01,150000,UA,1,200000\n\
                          2023-12-01,90000,UA,1,200000\n";
 
-/// Runs `scenario` beside `estimates.csv` holding `csv`; returns (status, stderr, summary).
-fn run_with(scenario: &str, csv: &str) -> (Option<i32>, String, serde_json::Value) {
-    let dir = temp_dir("points");
+/// Runs `scenario` beside `estimates.csv` holding `csv`, in a folder of its own named
+/// `name`; returns (status, stderr, summary).
+fn run_with(name: &str, scenario: &str, csv: &str) -> (Option<i32>, String, serde_json::Value) {
+    let dir = temp_dir(name);
     std::fs::write(dir.join("estimates.csv"), csv).expect("write");
     std::fs::write(dir.join("s.toml"), scenario).expect("write");
     let o = simulate(&["s.toml", "--quiet", "--no-plot"], &dir);
@@ -34,7 +35,7 @@ fn estimates_are_filtered_placed_and_scored() {
     let scenario = format!(
         "{STEP}[observed]\nstrength = {{ file = \"estimates.csv\", column = \"estimate\", where = {{ side = \"UA\" }}, sd = 0.05 }}\n"
     );
-    let (status, err, summary) = run_with(&scenario, ESTIMATES);
+    let (status, err, summary) = run_with("points-sd", &scenario, ESTIMATES);
     assert_eq!(status, Some(0), "{err}");
     let s = &summary["observed"]["strength"];
     // The RU row is filtered out; two UA rows fall outside the 30 days.
@@ -52,7 +53,7 @@ fn estimates_are_filtered_placed_and_scored() {
 
     // A `low`–`high` column pair is a 90% range: sd = (high − low)/(2 × 1.645).
     let ranged = scenario.replace("sd = 0.05", "low = \"low\", high = \"high\"");
-    let (status, err, summary) = run_with(&ranged, ESTIMATES);
+    let (status, err, summary) = run_with("points-range", &ranged, ESTIMATES);
     assert_eq!(status, Some(0), "{err}");
     assert_near(summary["observed"]["strength"]["pit"][0]["sd"].as_f64().unwrap(), 20_000.0 / 3.29, 1e-9, "sd");
 }
@@ -62,13 +63,16 @@ fn bad_estimates_are_refused_with_their_line() {
     let scenario = format!(
         "{STEP}[observed]\nstrength = {{ file = \"estimates.csv\", column = \"estimate\", where = {{ side = \"UA\" }} }}\n"
     );
-    for (csv, expected) in [
+    for (i, (csv, expected)) in [
         (ESTIMATES.replace("2024-01-20", "2024-13-20"), "line 3"),
         (ESTIMATES.replace("160000", "lots"), "line 4: `lots` in column `estimate` is not a positive number"),
         (ESTIMATES.replace("side", "sides"), "no column `side` (named in `where`)"),
         (ESTIMATES.replace(",UA,", ",XX,").replace(",RU,", ",YY,"), "no row has side = UA"),
-    ] {
-        let (status, err, _) = run_with(&scenario, &csv);
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (status, err, _) = run_with(&format!("points-bad-{i}"), &scenario, &csv);
         assert_eq!(status, Some(2), "{err}");
         for want in ["`observed.strength.file`", "estimates.csv", "s.toml:", expected] {
             assert!(err.contains(want), "{want:?} not in:\n{err}");
