@@ -99,6 +99,8 @@ pub enum AnalysisError {
 pub struct InputSensitivity {
     /// The key path, e.g. `recruitment[0].daily`.
     pub key: String,
+    /// Its name in the scenario's words ([`Scenario::input_name`]).
+    pub name: String,
     /// The distribution as written.
     pub distribution: serde_json::Value,
     /// The input's 10th and 90th percentiles.
@@ -185,6 +187,7 @@ pub fn sensitivity(
             let input = &scenario.inputs()[id.index()];
             InputSensitivity {
                 key: input.key().to_string(),
+                name: scenario.input_name(input.key()),
                 distribution: input.value().to_json(),
                 p10,
                 p90,

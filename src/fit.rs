@@ -253,25 +253,6 @@ pub enum FitError {
     NoUncertainInputs,
 }
 
-/// The name of input `key` in the scenario's words: a stream's, wave's or loss's own
-/// name for its part of the key path (`recruitment[0].daily` → `contract signings: daily`).
-pub fn input_name(scenario: &Scenario, key: &str) -> String {
-    let named = |prefix: &str, names: &[&str]| -> Option<String> {
-        let rest = key.strip_prefix(prefix)?.strip_prefix('[')?;
-        let (index, tail) = rest.split_once(']')?;
-        let name = names.get(index.parse::<usize>().ok()?)?;
-        Some(format!("{name}: {}", tail.trim_start_matches('.')))
-    };
-    let recruitment: Vec<&str> = scenario.recruitment.iter().map(|r| r.name.as_str()).collect();
-    let mobilization: Vec<&str> = scenario.mobilization.iter().map(|m| m.name.as_str()).collect();
-    let losses: Vec<&str> = scenario.losses.iter().map(|l| l.name.as_str()).collect();
-    named("recruitment", &recruitment)
-        .or_else(|| named("mobilization", &mobilization))
-        .or_else(|| named("loss", &losses))
-        .or_else(|| key.split_once('.').map(|(section, rest)| format!("{section}: {rest}")))
-        .unwrap_or_else(|| key.to_string())
-}
-
 /// Runs the prior, scores every run, keeps the closest `accept` fraction (at least one
 /// run; ties by run index), and summarises each uncertain input before and after.
 ///
@@ -309,7 +290,7 @@ pub fn fit(scenario: &Scenario, accept: f64, progress: Option<&AtomicU64>) -> Re
         .map(|id| {
             let key = scenario.inputs()[id.index()].key().to_string();
             FittedInput {
-                name: input_name(scenario, &key),
+                name: scenario.input_name(&key),
                 key,
                 prior: Interval::of(values.iter().map(|v| v[id.index()]).collect()),
                 posterior: Interval::of(kept.iter().map(|&(r, _)| values[r as usize][id.index()]).collect()),

@@ -27,7 +27,7 @@ use crate::engine::SERIES;
 use crate::stats::Band;
 
 pub use analysis::{BreakEvenChart, Tornado, breakeven_chart, tornado_chart};
-pub use comparison::{ComparisonEntry, comparison_chart, comparison_csv};
+pub use comparison::{ComparisonEntry, comparison_chart, comparison_csv, probability_triple, scenario_colors};
 pub use composition::{CompositionChart, composition_chart};
 pub use fan::{FanChart, fan_chart};
 pub use fit::{FitChart, fit_chart};

@@ -147,7 +147,7 @@ fn section(h: &mut String, s: &ReportScenario<'_>) {
             let _ = writeln!(
                 h,
                 "<tr><td>{}<br/><code class=\"muted\">{}</code></td><td><code>{}</code></td><td>{}</td></tr>",
-                escape(&crate::fit::input_name(sc, input.key())),
+                escape(&sc.input_name(input.key())),
                 escape(input.key()),
                 escape(&input.value().to_json().to_string()),
                 escape(sc.input_comment(id).unwrap_or("—"))

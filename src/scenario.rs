@@ -374,6 +374,53 @@ impl Scenario {
     pub fn find_input(&self, key: &str) -> Option<InputId> {
         self.inputs.iter().position(|i| i.key == key).map(InputId)
     }
+    /// The name of input `key` in the scenario's words: a stream's, wave's or loss's own
+    /// name for its part of the key path (`recruitment[0].daily` → `contract signings:
+    /// daily`), else the section and the key (`attrition: return_to_duty`).
+    pub fn input_name(&self, key: &str) -> String {
+        let named = |prefix: &str, names: &[&str]| -> Option<String> {
+            let rest = key.strip_prefix(prefix)?.strip_prefix('[')?;
+            let (index, tail) = rest.split_once(']')?;
+            let name = names.get(index.parse::<usize>().ok()?)?;
+            Some(format!("{name}: {}", tail.trim_start_matches('.')))
+        };
+        let recruitment: Vec<&str> = self.recruitment.iter().map(|r| r.name.as_str()).collect();
+        let mobilization: Vec<&str> = self.mobilization.iter().map(|m| m.name.as_str()).collect();
+        let losses: Vec<&str> = self.losses.iter().map(|l| l.name.as_str()).collect();
+        // A schedule's step is named by the day it starts: `attrition.daily[2]` → `attrition:
+        // daily from 2024-03-01`.
+        let step = self.find_input(key).and_then(|id| {
+            let schedules = self
+                .attrition
+                .iter()
+                .map(|a| match &a.rate {
+                    AttritionRate::Daily(s) | AttritionRate::Per1000(s) => s,
+                })
+                .chain(self.recruitment.iter().filter_map(|r| match &r.intake {
+                    Intake::Rate { daily, .. } => Some(daily),
+                    Intake::Pool { .. } => None,
+                }));
+            schedules
+                .filter(|s| s.steps.len() > 1)
+                .find_map(|s| s.steps.iter().find(|(_, i)| *i == id).map(|(day, _)| self.start.add_days(*day)))
+        });
+        let key_of_step = match (step, key.rsplit_once('[')) {
+            (Some(_), Some((base, _))) => base,
+            _ => key,
+        };
+        let name = named("recruitment", &recruitment)
+            .or_else(|| named("mobilization", &mobilization))
+            .or_else(|| named("loss", &losses))
+            .or_else(|| key_of_step.split_once('.').map(|(section, rest)| format!("{section}: {rest}")))
+            .unwrap_or_else(|| key.to_string());
+        match step {
+            Some(date) => format!(
+                "{} from {date}",
+                name.trim_end_matches(|c: char| c == ']' || c.is_ascii_digit()).trim_end_matches('[')
+            ),
+            None => name,
+        }
+    }
     /// The comment at the end of the line on which input `id`'s value is written (the
     /// scenario's own note of its source or its assumption), if any.
     pub fn input_comment(&self, id: InputId) -> Option<&str> {

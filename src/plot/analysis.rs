@@ -16,6 +16,9 @@ use crate::output::outcome_value;
 /// Rows a tornado shows; the rest are in `sensitivity.csv`.
 const MAX_ROWS: usize = 18;
 
+/// Below this rank correlation (and with no swing) an input is taken to have no effect.
+const NO_EFFECT_RHO: f64 = 0.05;
+
 fn outcome_label(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::FormationEnd => "formation at the end",
@@ -60,8 +63,17 @@ impl Drawable for Tornado<'_> {
             body.draw(&Text::new(note, (40 * k, 40 * k), text_style(22 * k, &TEXT))).map_err(plot_error)?;
             return Ok(());
         }
-        let rows = &s.inputs[..s.inputs.len().min(MAX_ROWS)];
-        let n = rows.len();
+        // Inputs that do not move the outcome take no row: no swing at all (common random
+        // numbers make that exact) and no rank correlation to speak of. The CSV keeps them.
+        let moving: Vec<&crate::analysis::InputSensitivity> =
+            s.inputs.iter().filter(|r| r.swing() != 0.0 || r.spearman.abs() >= NO_EFFECT_RHO).collect();
+        let left_out = s.inputs.len() - moving.len();
+        if left_out > 0 {
+            let note = format!("{left_out} input(s) with no effect on the outcome are left out (see sensitivity.csv)");
+            header.draw(&Text::new(note, (40 * k, 86 * k), text_style(16 * k, &MUTED))).map_err(plot_error)?;
+        }
+        let rows = &moving[..moving.len().min(MAX_ROWS)];
+        let n = rows.len().max(1);
         let (mut lo, mut hi) = (s.baseline, s.baseline);
         for r in rows {
             lo = lo.min(r.at_p10).min(r.at_p90);
@@ -102,7 +114,7 @@ impl Drawable for Tornado<'_> {
             let (_, py) = chart.backend_coord(&(x_lo, y + 0.5));
             let label = format!(
                 "{}  ({} → {}, ρ = {:+.2})",
-                shorten(&r.key, 34),
+                shorten(&r.name, 40),
                 input_value(r.p10),
                 input_value(r.p90),
                 r.spearman
@@ -117,8 +129,8 @@ impl Drawable for Tornado<'_> {
         let style = text_style(16 * k, &TEXT).pos(Pos::new(HPos::Center, VPos::Bottom));
         let label = format!("all inputs at their medians: {}", outcome_value(outcome, s.baseline));
         body.draw(&Text::new(label, (x - base_x, y - 6 * k - base_y), style)).map_err(plot_error)?;
-        if s.inputs.len() > n {
-            let more = format!("{} more inputs with smaller swings are in sensitivity.csv", s.inputs.len() - n);
+        if moving.len() > rows.len() {
+            let more = format!("{} more inputs with smaller swings are in sensitivity.csv", moving.len() - rows.len());
             footer.draw(&Text::new(more, (40 * k, -8 * k), text_style(15 * k, &MUTED))).map_err(plot_error)?;
         }
         Ok(())

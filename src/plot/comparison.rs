@@ -14,7 +14,7 @@ use super::{
 };
 use crate::engine::SERIES;
 use crate::engine::series::FORMATION;
-use crate::format::{probability, thousands};
+use crate::format::thousands;
 use crate::output;
 use crate::stats::{Band, Summary, paired_difference};
 
@@ -41,8 +41,37 @@ pub fn comparison_chart(entries: &[ComparisonEntry<'_>], format: Format) -> Resu
     render(&Comparison(entries), format)
 }
 
-fn color(i: usize) -> RGBColor {
-    PALETTE[i % PALETTE.len()]
+/// Each scenario's colour: by the rank of its name (then its file) among the run's
+/// scenarios, not by the order of the arguments, so a scenario keeps its colour however
+/// the command line lists it.
+pub fn scenario_colors(names: &[(&str, &str)]) -> Vec<RGBColor> {
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    order.sort_by(|&a, &b| names[a].cmp(&names[b]));
+    let mut colors = vec![PALETTE[0]; names.len()];
+    for (rank, &i) in order.iter().enumerate() {
+        colors[i] = PALETTE[rank % PALETTE.len()];
+    }
+    colors
+}
+
+fn colors(entries: &[ComparisonEntry<'_>]) -> Vec<RGBColor> {
+    let names: Vec<(&str, &str)> = entries.iter().map(|e| (e.summary.name.as_str(), e.summary.file.as_str())).collect();
+    scenario_colors(&names)
+}
+
+/// Whether a scenario has any surplus to draw: a flat zero (a replay with no recruitment)
+/// would only stretch the date axis.
+fn has_surplus(e: &ComparisonEntry<'_>) -> bool {
+    e.bands.iter().any(|b| b[FORMATION].p95 > 0.0)
+}
+
+/// A probability and its interval with one number of decimals for all three: four when
+/// any of them is within a thousandth of 0 or 1 (where three would round it there), else
+/// three.
+pub fn probability_triple(p: f64, lo: f64, hi: f64) -> String {
+    let close = |x: f64| (x > 0.0 && x < 0.001) || (x < 1.0 && x > 0.999);
+    let d = if [p, lo, hi].into_iter().any(close) { 4 } else { 3 };
+    format!("{p:.d$} [{lo:.d$}, {hi:.d$}]")
 }
 
 impl Drawable for Comparison<'_, '_> {
@@ -58,7 +87,7 @@ impl Drawable for Comparison<'_, '_> {
         );
         let title = "Scenario comparison: the surplus beyond holding the line";
         let (header, body, _) = page(root, k, 130, title, 30, &footer_text)?;
-        draw_legend(&header, entries, 40 * k, 72 * k, k)?;
+        draw_legend(&header, entries, &colors(entries), 40 * k, 72 * k, k)?;
         let (left, right) = body.split_horizontally(1000 * k);
         draw_bands(&left, entries, k)?;
         draw_probabilities(&right, entries, k)?;
@@ -75,6 +104,7 @@ fn dedup_join(items: &[String]) -> String {
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[ComparisonEntry<'_>],
+    colors: &[RGBColor],
     x0: i32,
     y0: i32,
     k: i32,
@@ -84,12 +114,14 @@ fn draw_legend<DB: DrawingBackend>(
     let (mut x, mut y) = (x0, y0);
     for (i, e) in entries.iter().enumerate() {
         let name = shorten(&e.summary.name, 40);
+        let name = if has_surplus(e) { name } else { format!("{name} (no surplus: not drawn)") };
         let (w, _) = area.estimate_text_size(&name, &style).map_err(plot_error)?;
         if x + 44 * k + w as i32 > right_edge && x > x0 {
             x = x0;
             y += 30 * k;
         }
-        area.draw(&Rectangle::new([(x, y - 4 * k), (x + 34 * k, y + 4 * k)], color(i).filled())).map_err(plot_error)?;
+        area.draw(&Rectangle::new([(x, y - 4 * k), (x + 34 * k, y + 4 * k)], colors[i].filled()))
+            .map_err(plot_error)?;
         area.draw(&Text::new(name, (x + 44 * k, y), style.clone())).map_err(plot_error)?;
         x += (44 + 36) * k + w as i32;
     }
@@ -102,16 +134,28 @@ fn draw_bands<DB: DrawingBackend>(
     entries: &[ComparisonEntry<'_>],
     k: i32,
 ) -> Result<(), PlotError> {
-    let origin = entries.iter().map(|e| e.summary.start).min().expect("a comparison has entries");
+    let colors = colors(entries);
+    // Only the scenarios with a surplus are drawn, and the date axis spans theirs.
+    let drawn: Vec<usize> = match (0..entries.len()).filter(|&i| has_surplus(&entries[i])).collect::<Vec<_>>() {
+        some if !some.is_empty() => some,
+        _ => (0..entries.len()).collect(),
+    };
+    let origin = drawn.iter().map(|&i| entries[i].summary.start).min().expect("a comparison has entries");
     let offset = |e: &ComparisonEntry<'_>| e.summary.start.days_since(origin) as f64;
-    let last_day = entries.iter().map(|e| offset(e) + e.bands.len().max(2) as f64 - 1.0).fold(1.0, f64::max);
-    let sizes: Vec<Option<f64>> = entries.iter().map(|e| e.new_army).collect();
-    let common_goal = sizes.windows(2).all(|w| w[0] == w[1]).then(|| sizes[0]).flatten();
-    let highest = entries.iter().flat_map(|e| e.bands.iter().map(|b| b[FORMATION].p95)).fold(0.0, f64::max);
+    let last_day =
+        drawn.iter().map(|&i| offset(&entries[i]) + entries[i].bands.len().max(2) as f64 - 1.0).fold(1.0, f64::max);
+    // The threshold of the scenarios that have one: one line when they share it.
+    let sizes: Vec<f64> = drawn.iter().filter_map(|&i| entries[i].new_army).collect();
+    let common_goal = (!sizes.is_empty() && sizes.windows(2).all(|w| w[0] == w[1])).then(|| sizes[0]);
+    let mut deadlines: Vec<crate::date::Date> =
+        drawn.iter().filter_map(|&i| entries[i].summary.new_army.as_ref().map(|g| g.by)).collect();
+    deadlines.sort();
+    deadlines.dedup();
+    let highest = drawn.iter().flat_map(|&i| entries[i].bands.iter().map(|b| b[FORMATION].p95)).fold(0.0, f64::max);
     let y_max = nice_ceiling(highest.max(common_goal.unwrap_or(0.0)) * 1.06);
     let width = |w: i32| (w * k) as u32;
 
-    let caption = "Formation: median and 90% of runs";
+    let caption = "Formation (persons): median, and 90% of runs between the outlines";
     area.draw(&Text::new(caption, (16 * k, 12 * k), text_style(22 * k, &TEXT))).map_err(plot_error)?;
     let ticks = date_ticks(origin, 0, last_day as i64);
     let mut chart = ChartBuilder::on(area)
@@ -129,21 +173,46 @@ fn draw_bands<DB: DrawingBackend>(
     house_style(&mut mesh, 17, k);
     mesh.draw().map_err(plot_error)?;
     let widened: Vec<_> = entries.iter().map(|e| super::widen_single_day(e.bands)).collect();
-    for (i, (e, bands)) in entries.iter().zip(&widened).enumerate() {
+    // Light fills, so overlapping bands stay apart, each edged by a thin line of its colour.
+    for &i in &drawn {
+        let (e, bands) = (&entries[i], &widened[i]);
         let x0 = offset(e);
         let upper = bands.iter().enumerate().map(|(d, b)| (x0 + d as f64, b[FORMATION].p95));
         let lower = bands.iter().enumerate().rev().map(|(d, b)| (x0 + d as f64, b[FORMATION].p5));
         let outline: Vec<(f64, f64)> = upper.chain(lower).collect();
-        chart.draw_series(std::iter::once(Polygon::new(outline, color(i).mix(0.13).filled()))).map_err(plot_error)?;
+        chart.draw_series(std::iter::once(Polygon::new(outline, colors[i].mix(0.08).filled()))).map_err(plot_error)?;
+        for edge in [|b: &Band| b.p5, |b: &Band| b.p95] {
+            let line = bands.iter().enumerate().map(|(d, b)| (x0 + d as f64, edge(&b[FORMATION])));
+            chart.draw_series(LineSeries::new(line, colors[i].mix(0.7).stroke_width(width(1)))).map_err(plot_error)?;
+        }
     }
     // Medians after every band, so no band covers a line.
-    for (i, (e, bands)) in entries.iter().zip(&widened).enumerate() {
+    for &i in &drawn {
+        let (e, bands) = (&entries[i], &widened[i]);
         let x0 = offset(e);
         let median = bands.iter().enumerate().map(|(d, b)| (x0 + d as f64, b[FORMATION].p50));
-        chart.draw_series(LineSeries::new(median, color(i).stroke_width(width(3)))).map_err(plot_error)?;
+        chart.draw_series(LineSeries::new(median, colors[i].stroke_width(width(3)))).map_err(plot_error)?;
     }
     if let Some(size) = common_goal {
         reference_line(&mut chart, area, (0.0, last_day), size, goal_label(size), k)?;
+    }
+    let (base_x, base_y) = area.get_base_pixel();
+    for by in deadlines {
+        let day = by.days_since(origin) as f64;
+        if !(0.0..=last_day).contains(&day) {
+            continue;
+        }
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(day, 0.0), (day, y_max)],
+                4 * k,
+                6 * k,
+                super::MUTED.stroke_width(width(2)),
+            ))
+            .map_err(plot_error)?;
+        let (x, y) = chart.backend_coord(&(day, y_max));
+        let style = text_style(16 * k, &super::MUTED).pos(Pos::new(HPos::Center, VPos::Bottom));
+        area.draw(&Text::new(format!("by {by}"), (x - base_x, y - 6 * k - base_y), style)).map_err(plot_error)?;
     }
     Ok(())
 }
@@ -165,6 +234,13 @@ fn draw_probabilities<DB: DrawingBackend>(
         .map(|e| e.summary.new_army.as_ref().map(|g| format!("≥ {} by {}", goal_size(e), g.by)))
         .collect();
     let common_goal = goals.windows(2).all(|w| w[0] == w[1]).then(|| goals[0].clone()).flatten();
+    let colors = colors(entries);
+    // Near-certain probabilities on a 0–1 axis all look like 1: the axis starts at a
+    // round twentieth below the lowest interval, so 0.945 and 1.000 stand apart; each
+    // value is a dot with its interval, and printed.
+    let lowest =
+        entries.iter().filter_map(|e| e.summary.new_army.as_ref().map(|g| g.probability_ci95[0])).fold(1.0, f64::min);
+    let x_lo = if lowest >= 0.5 { (((lowest - 0.02) * 20.0).floor() / 20.0).max(0.0) } else { 0.0 };
     let caption = match &common_goal {
         Some(goal) => format!("P(ever reached {goal}), 95% CI"),
         None => "P(ever reached a new army by its deadline), 95% CI".to_string(),
@@ -181,19 +257,19 @@ fn draw_probabilities<DB: DrawingBackend>(
         .x_label_area_size(44 * k)
         .y_label_area_size(10 * k)
         .build_cartesian_2d(
-            TickedAxis::new(0.0, 1.0, vec![0.0, 0.25, 0.5, 0.75, 1.0]),
+            TickedAxis::new(x_lo, 1.0, (0..=4).map(|t| x_lo + (1.0 - x_lo) * f64::from(t) / 4.0).collect()),
             TickedAxis::new(0.0, n as f64, (0..n).map(|i| row(i) + 0.5).collect()),
         )
         .map_err(plot_error)?;
     let mut mesh = chart.configure_mesh();
-    mesh.x_label_formatter(&|x| format!("{x:.2}")).y_label_formatter(&|_| String::new());
+    mesh.x_label_formatter(&|x| format!("{x:.3}")).y_label_formatter(&|_| String::new());
     house_style(&mut mesh, 17, k);
     mesh.draw().map_err(plot_error)?;
     let (base_x, base_y) = area.get_base_pixel();
     for (i, e) in entries.iter().enumerate() {
         let y = row(i);
         // The name and the value sit above the bar, left-aligned, where nothing else is drawn.
-        let (x, py) = chart.backend_coord(&(0.0, y + 0.72));
+        let (x, py) = chart.backend_coord(&(x_lo, y + 0.72));
         let above = (x + 4 * k - base_x, py - 4 * k - base_y);
         let style = text_style(16 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Bottom));
         let name = shorten(&e.summary.name, 34);
@@ -203,9 +279,7 @@ fn draw_probabilities<DB: DrawingBackend>(
         };
         let p = goal.probability;
         let [lo, hi] = goal.probability_ci95;
-        let bar = Rectangle::new([(0.0, y + 0.22), (p, y + 0.72)], color(i).mix(0.8).filled());
-        chart.draw_series(std::iter::once(bar)).map_err(plot_error)?;
-        let whisker = BLACK.stroke_width(width(2));
+        let whisker = colors[i].stroke_width(width(3));
         chart
             .draw_series([
                 PathElement::new(vec![(lo, y + 0.47), (hi, y + 0.47)], whisker),
@@ -213,10 +287,12 @@ fn draw_probabilities<DB: DrawingBackend>(
                 PathElement::new(vec![(hi, y + 0.35), (hi, y + 0.59)], whisker),
             ])
             .map_err(plot_error)?;
+        chart
+            .draw_series(std::iter::once(Circle::new((p, y + 0.47), 7 * k, colors[i].filled())))
+            .map_err(plot_error)?;
         let own_goal =
             if common_goal.is_some() { String::new() } else { format!(" {}", goals[i].clone().unwrap_or_default()) };
-        let (p, lo, hi) = (probability(p), probability(lo), probability(hi));
-        let text = format!("{name}: {p} [{lo}, {hi}]{own_goal}");
+        let text = format!("{name}: {}{own_goal}", probability_triple(p, lo, hi));
         area.draw(&Text::new(text, above, style)).map_err(plot_error)?;
     }
     Ok(())

@@ -71,7 +71,7 @@ impl Drawable for FanChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, k: i32) -> Result<(), PlotError> {
         let s = self.summary;
         let footer = provenance(s.runs, s.seed, s.start, s.days, &s.file, &s.scenario_sha256);
-        let (header, panels, _) = page(root, k, 118, &s.name, 32, &footer)?;
+        let (header, panels, _) = page(root, k, 118, &super::shorten(&s.name, 80), 32, &footer)?;
         if let Some(d) = &s.description {
             let description = super::shorten(d, 150);
             header.draw(&Text::new(description, (40 * k, 56 * k), text_style(18 * k, &MUTED))).map_err(plot_error)?;
@@ -124,8 +124,12 @@ impl Drawable for FanChart<'_> {
             ),
             _ => ("Formation: the surplus beyond holding the line (no [goal] set)".to_string(), None, None),
         };
+        // A force with no surplus and no goal (a replay) has nothing to show below deployed.
+        let no_surplus = s.new_army.is_none() && self.bands.iter().all(|b| b[FORMATION].p95 == 0.0);
         let mut list = if self.observed_only {
             Vec::new()
+        } else if no_surplus {
+            vec![deployed]
         } else {
             vec![
                 deployed,
@@ -217,11 +221,19 @@ impl Drawable for FanChart<'_> {
             deadline: list.iter().any(|p| p.deadline.is_some()),
             estimates: list.iter().any(|p| p.points.is_some_and(|x| !x.is_empty())),
             armies: list.iter().any(|p| p.army_days) && !army_days(self.bands).is_empty(),
+            observed: list.iter().any(|p| p.observed.is_some()),
         };
-        draw_legend(&header, 40 * k, 92 * k, k, marks)?;
+        let mut colors: Vec<RGBColor> = Vec::new();
+        for p in &list {
+            if !colors.contains(&p.color) {
+                colors.push(p.color);
+            }
+        }
+        draw_legend(&header, 40 * k, 92 * k, k, marks, &colors)?;
         let bands = super::widen_single_day(self.bands);
-        // One left and one right margin for every panel, so their date axes line up.
-        let left = list.iter().map(|p| room_for(&header, &thousands(y_max(&bands, p)), 17 * k, 0, k));
+        // One left and one right margin for every panel, so their date axes line up; the
+        // left holds the labels and the axis's unit.
+        let left = list.iter().map(|p| room_for(&header, &thousands(y_range(&bands, p).1), 17 * k, 0, k) + 30 * k);
         let right = list.iter().map(|p| {
             let label = p.reference.as_ref().map(|r| &r.1).or(p.steps.as_ref().map(|s| &s.1));
             label.map_or(0, |label| room_for(&header, label, 17 * k, 0, k))
@@ -243,6 +255,7 @@ struct Marks {
     deadline: bool,
     estimates: bool,
     armies: bool,
+    observed: bool,
 }
 
 /// The coverage of one kind of dated estimate, if scored.
@@ -265,15 +278,17 @@ fn army_days(bands: &[[Band; SERIES.len()]]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// The legend, drawn once above both panels in neutral grey, so it never covers data.
+/// The legend, drawn once above the panels, so it never covers data: each band's swatch
+/// in the colours of the panels' bands, side by side, and an entry for each kind of line
+/// or mark drawn, and no other.
 fn draw_legend<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     x0: i32,
     y: i32,
     k: i32,
     marks: Marks,
+    colors: &[RGBColor],
 ) -> Result<(), PlotError> {
-    let grey = RGBColor(70, 70, 70);
     let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
     let mut x = x0;
     let label = |x: &mut i32, text: &str| -> Result<(), PlotError> {
@@ -282,15 +297,30 @@ fn draw_legend<DB: DrawingBackend>(
         *x += w as i32 + 36 * k;
         Ok(())
     };
+    let n = colors.len().max(1) as i32;
+    let stripe = (36 / n).max(8) * k;
     for (alpha, text) in [(BAND_90, "90% of runs (p5–p95)"), (BAND_50, "50% of runs (p25–p75)")] {
-        area.draw(&Rectangle::new([(x, y - 9 * k), (x + 34 * k, y + 9 * k)], grey.mix(alpha).filled()))
-            .map_err(plot_error)?;
-        x += 44 * k;
+        for (j, c) in colors.iter().enumerate() {
+            let x1 = x + j as i32 * stripe;
+            area.draw(&Rectangle::new([(x1, y - 9 * k), (x1 + stripe, y + 9 * k)], c.mix(alpha).filled()))
+                .map_err(plot_error)?;
+        }
+        x += n * stripe + 10 * k;
         label(&mut x, text)?;
     }
-    area.draw(&PathElement::new(vec![(x, y), (x + 34 * k, y)], grey.stroke_width(3 * k as u32))).map_err(plot_error)?;
-    x += 44 * k;
+    for (j, c) in colors.iter().enumerate() {
+        let x1 = x + j as i32 * stripe;
+        area.draw(&PathElement::new(vec![(x1, y), (x1 + stripe, y)], c.stroke_width(3 * k as u32)))
+            .map_err(plot_error)?;
+    }
+    x += n * stripe + 10 * k;
     label(&mut x, "median")?;
+    if marks.observed {
+        area.draw(&PathElement::new(vec![(x, y), (x + 34 * k, y)], BLACK.stroke_width(2 * k as u32)))
+            .map_err(plot_error)?;
+        x += 44 * k;
+        label(&mut x, "observed")?;
+    }
     let dashed = match (marks.target, marks.new_army) {
         (true, true) => Some("target / new army"),
         (true, false) => Some("target"),
@@ -346,6 +376,42 @@ pub(super) fn nice_ceiling(x: f64) -> f64 {
         .unwrap_or(10.0 * magnitude)
 }
 
+/// The largest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k) at or below `x`.
+fn nice_floor(x: f64) -> f64 {
+    if x <= 0.0 || !x.is_finite() {
+        return 0.0;
+    }
+    let magnitude = libm::pow(10f64, libm::log10(x).floor());
+    [10.0, 8.0, 6.0, 5.0, 4.0, 3.0, 2.5, 2.0, 1.5, 1.2, 1.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .find(|&v| v <= x * (1.0 + 1e-12))
+        .unwrap_or(magnitude)
+}
+
+/// A panel's y axis: from a round number below its data to one above, spanning the
+/// bands, observations and lines; from 0 when the data come within a third of it (a
+/// count that starts at or near nothing), so a flat line at 420,000 is not drawn at the
+/// top of a 0–500,000 axis.
+fn y_range(bands: &[[Band; SERIES.len()]], panel: &Panel<'_>) -> (f64, f64) {
+    let top = y_max(bands, panel);
+    let mut lowest = bands.iter().map(|b| b[panel.series].p5).fold(f64::INFINITY, f64::min);
+    if let Some(o) = panel.observed {
+        lowest = o.iter().flatten().fold(lowest, |a, &b| a.min(b));
+    }
+    if let Some(p) = panel.points {
+        lowest = p.iter().fold(lowest, |a, x| a.min(x.value - 1.645 * x.sd));
+    }
+    if let Some((value, _)) = &panel.reference {
+        lowest = lowest.min(*value);
+    }
+    if let Some((s, _)) = &panel.steps {
+        lowest = bands.iter().map(|b| b[*s].p50).fold(lowest, f64::min);
+    }
+    let bottom = nice_floor(lowest - 0.06 * (top - lowest));
+    if !lowest.is_finite() || bottom < top / 3.0 { (0.0, top) } else { (bottom, top) }
+}
+
 /// The top of a panel's y axis: a round number above its bands, observations and line.
 fn y_max(bands: &[[Band; SERIES.len()]], panel: &Panel<'_>) -> f64 {
     let observed_max = panel.observed.map_or(0.0, |o| o.iter().flatten().fold(0.0, |a: f64, &b| a.max(b)));
@@ -370,7 +436,7 @@ fn draw_panel<DB: DrawingBackend>(
 ) -> Result<(), PlotError> {
     let series = panel.series;
     let last_day = (bands.len() - 1) as f64;
-    let y_max = y_max(bands, panel);
+    let (y_min, y_max) = y_range(bands, panel);
     let width = |w: i32| (w * k) as u32;
 
     area.draw(&Text::new(panel.caption.clone(), (16 * k, 12 * k), text_style(22 * k, &TEXT))).map_err(plot_error)?;
@@ -382,7 +448,7 @@ fn draw_panel<DB: DrawingBackend>(
         .margin_right(right)
         .x_label_area_size(if panel.dates { 44 * k } else { 4 * k })
         .y_label_area_size(left)
-        .build_cartesian_2d(TickedAxis::new(0.0, last_day, tick_days), 0f64..y_max)
+        .build_cartesian_2d(TickedAxis::new(0.0, last_day, tick_days), y_min..y_max)
         .map_err(plot_error)?;
     let label_of = |x: &f64| -> String {
         if !panel.dates {
@@ -391,7 +457,11 @@ fn draw_panel<DB: DrawingBackend>(
         ticks.iter().find(|t| (t.day - x).abs() < 0.5).map_or(String::new(), |t| t.label.clone())
     };
     let mut mesh = chart.configure_mesh();
-    mesh.x_label_formatter(&label_of).y_labels(6).y_label_formatter(&|y| thousands(*y));
+    mesh.x_label_formatter(&label_of)
+        .y_labels(6)
+        .y_label_formatter(&|y| thousands(*y))
+        .y_desc("persons")
+        .axis_desc_style(text_style(15 * k, &super::MUTED));
     house_style(&mut mesh, 17, k);
     mesh.draw().map_err(plot_error)?;
 
@@ -469,6 +539,42 @@ fn draw_panel<DB: DrawingBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn flat(value: f64, days: usize) -> Vec<[Band; SERIES.len()]> {
+        let b = Band { mean: value, se: 0.0, p5: value, p25: value, p50: value, p75: value, p95: value };
+        vec![[b; SERIES.len()]; days]
+    }
+
+    fn panel(series: usize, reference: Option<f64>) -> Panel<'static> {
+        Panel {
+            caption: String::new(),
+            series,
+            color: PALETTE[0],
+            reference: reference.map(|r| (r, String::new())),
+            deadline: None,
+            steps: None,
+            army_days: false,
+            dates: false,
+            observed: None,
+            points: None,
+        }
+    }
+
+    #[test]
+    fn an_axis_spans_its_data_not_zero_by_habit() {
+        // A force held flat at 420,000: the axis starts near it, not at 0.
+        let (lo, hi) = y_range(&flat(420_000.0, 30), &panel(DEPLOYED, Some(420_000.0)));
+        assert!((300_000.0..420_000.0).contains(&lo) && hi > 420_000.0, "{lo}..{hi}");
+        // A count from nothing keeps its 0.
+        let mut growing = flat(0.0, 30);
+        for (d, b) in growing.iter_mut().enumerate() {
+            b[FORMATION] = Band { p95: 1_000.0 * d as f64, ..b[FORMATION] };
+        }
+        assert_eq!(y_range(&growing, &panel(FORMATION, Some(500.0))).0, 0.0);
+        // A reference line below the data is inside the axis.
+        let (lo, _) = y_range(&flat(420_000.0, 30), &panel(DEPLOYED, Some(380_000.0)));
+        assert!(lo < 380_000.0, "{lo}");
+    }
 
     #[test]
     fn nice_ceilings() {

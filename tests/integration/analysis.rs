@@ -292,3 +292,23 @@ fn summary_records_what_regenerates_it() {
     assert_eq!(json["scenario_sha256"], sc.sha256());
     assert!(json["casualties_total"]["se"].as_f64().expect("se") > 0.0);
 }
+
+#[test]
+fn inputs_are_named_in_the_scenarios_words() {
+    let sc = scenario(
+        "[simulation]\nstart = 2024-01-01\ndays = 100\n[force]\ninitial = 1000\n\
+         [attrition]\ndaily = [ { from = 2024-01-01, value = 5 }, { from = 2024-02-01, value = { dist = \"uniform\", min = 1, max = 9 } } ]\n\
+         return_to_duty = { dist = \"uniform\", min = 0.2, max = 0.4 }\nrecovery_days = 30\n\
+         [[recruitment]]\nname = \"contract signings\"\ndaily = { dist = \"uniform\", min = 1, max = 9 }\n\
+         [[loss]]\nname = \"desertion\"\nannual_rate = 0.02\n",
+    );
+    for (key, name) in [
+        ("attrition.daily[1]", "attrition: daily from 2024-02-01"),
+        ("attrition.return_to_duty", "attrition: return_to_duty"),
+        ("recruitment[0].daily", "contract signings: daily"),
+        ("loss[0].annual_rate", "desertion: annual_rate"),
+        ("force.initial", "force: initial"),
+    ] {
+        assert_eq!(sc.input_name(key), name, "{key}");
+    }
+}

@@ -129,12 +129,17 @@ fn edge_cases_draw() {
         let svg = fan(text, Format::Svg);
         assert!(svg.starts_with(b"<svg"), "{what}");
     }
-    // Without a goal the formation panel says so instead of giving a probability.
+    // Without a goal and without a surplus (losses only) there is no formation panel to
+    // draw, rather than an empty one; with a surplus, the panel says there is no goal.
     let svg = String::from_utf8(fan(cases[3].1, Format::Svg)).expect("UTF-8");
+    assert!(!svg.contains("Formation") && !svg.contains("P(≥"));
+    let surplus = cases[3].1.replace("daily = 3\n", "daily = 3\n[[recruitment]]\ndaily = 10\n");
+    let svg = String::from_utf8(fan(&surplus, Format::Svg)).expect("UTF-8");
     assert!(svg.contains("(no [goal] set)") && !svg.contains("P(≥"));
 }
 
-/// Every text element of an SVG chart: (x, anchor, font size, text).
+/// Every horizontal text element of an SVG chart: (x, anchor, font size, text). Rotated
+/// texts (an axis's unit, along the axis) are left out: their width runs vertically.
 fn svg_texts(svg: &str) -> Vec<(f64, String, f64, String)> {
     let attribute = |tag: &str, name: &str| -> String {
         let start = tag.find(&format!(" {name}=\"")).expect("attribute") + name.len() + 3;
@@ -142,6 +147,7 @@ fn svg_texts(svg: &str) -> Vec<(f64, String, f64, String)> {
     };
     svg.split("<text ")
         .skip(1)
+        .filter(|element| !element.split_once('>').expect("a text tag").0.contains("transform="))
         .map(|element| {
             let (attributes, rest) = element.split_once('>').expect("a text tag");
             let tag = &format!(" {attributes}");
@@ -322,3 +328,40 @@ fn the_composition_chart_names_every_source_and_is_written_only_for_two_or_more(
 
 const ONE_SOURCE: &str =
     "[simulation]\nstart = 2024-01-01\ndays = 30\nruns = 20\n[force]\ninitial = 1000\n[attrition]\ndaily = 5\n";
+
+#[test]
+fn a_scenario_keeps_its_colour_whatever_the_order_of_the_arguments() {
+    let names = [("No new mobilization", "a.toml"), ("High intensity", "b.toml"), ("Foreign surge", "c.toml")];
+    let forward = plot::scenario_colors(&names);
+    let mut reversed = names;
+    reversed.reverse();
+    let backward = plot::scenario_colors(&reversed);
+    for (i, name) in names.iter().enumerate() {
+        let j = reversed.iter().position(|n| n == name).unwrap();
+        assert_eq!(forward[i], backward[j], "{name:?}");
+    }
+    // By name: the first in alphabetical order takes the palette's first colour.
+    assert_eq!(forward[2], PALETTE[0]);
+}
+
+#[test]
+fn one_label_has_one_number_of_decimals() {
+    assert_eq!(plot::probability_triple(0.945, 0.940, 0.949), "0.945 [0.940, 0.949]");
+    assert_eq!(plot::probability_triple(1.0, 0.9996, 1.0), "1.0000 [0.9996, 1.0000]");
+    assert_eq!(plot::probability_triple(0.0004, 0.0, 0.0021), "0.0004 [0.0000, 0.0021]");
+}
+
+#[test]
+fn the_fan_legend_names_exactly_what_is_drawn() {
+    let svg = |text: &str| String::from_utf8(fan(text, Format::Svg)).expect("UTF-8");
+    let entry = |svg: &str, label: &str| svg.contains(&format!("\n{label}\n"));
+    // No observations: no "observed" entry; the goal's line and deadline are named.
+    let plain = svg(GROWING);
+    assert!(!entry(&plain, "observed") && !entry(&plain, "estimate, 90% error bar"));
+    assert!(entry(&plain, "target / new army") && entry(&plain, "deadline"));
+    // Every axis of the panels says what it counts.
+    assert_eq!(plain.matches("\npersons\n").count(), 2, "deployed and formation say persons");
+    // Without a goal there is no threshold and no deadline to name.
+    let no_goal = svg(&GROWING.replace("[goal]\nnew_army = 20000\n", ""));
+    assert!(!entry(&no_goal, "deadline") && entry(&no_goal, "target"));
+}
