@@ -258,6 +258,8 @@ pub struct ProbabilityAt {
 pub struct BreakEven {
     /// The varied input.
     pub key: String,
+    /// Its name in the scenario's words ([`Scenario::input_name`]).
+    pub name: String,
     /// The probability sought.
     pub target: f64,
     /// Runs at each evaluation.
@@ -366,7 +368,8 @@ pub fn breakeven(
     };
     points.sort_by(|a, b| a.value.total_cmp(&b.value));
     let increasing = p_hi >= p_lo;
-    Ok(BreakEven { key: key.to_string(), target, runs, value, increasing, range: (lo, hi), points })
+    let name = scenario.input_name(key);
+    Ok(BreakEven { key: key.to_string(), name, target, runs, value, increasing, range: (lo, hi), points })
 }
 
 fn unknown_input(scenario: &Scenario, key: &str) -> AnalysisError {

@@ -89,7 +89,7 @@ pub fn backtest(
     // Named after the series, and traced to its bytes, so the chart's footer points to the
     // data wherever it lies.
     let origin = Origin {
-        name: format!("Backtest: {} after {train_to}", series.column),
+        name: format!("Backtest of casualties after {train_to}"),
         file: format!("{} (backtest)", series.file),
         sha256: series.sha256.clone(),
     };
@@ -99,7 +99,13 @@ pub fn backtest(
     let scenario = Scenario::in_code(origin, start, horizon, runs, seed, 1e12)
         .with_daily_attrition(calibration.daily, calibration.dispersion, drift)
         .with_observed(observed);
-    let Finished { summary, bands, sources, .. } = pipeline::simulate(&scenario, None, progress);
+    let Finished { mut summary, bands, sources, .. } = pipeline::simulate(&scenario, None, progress);
+    // The training window, which the chart's days (the held-out ones) do not show.
+    summary.description = Some(format!(
+        "Attrition calibrated on {from} to {to} ({} days of `{}`); shown: the {horizon} days held out after it",
+        counts.len(),
+        series.column
+    ));
     let observed = scenario.observed().casualties.clone().unwrap_or_default();
     // The coverage the summary computed for the chart.
     let coverage =

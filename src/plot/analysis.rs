@@ -161,13 +161,13 @@ pub fn breakeven_chart(chart: &BreakEvenChart<'_>, format: Format) -> Result<Vec
 impl Drawable for BreakEvenChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, k: i32) -> Result<(), PlotError> {
         let b = self.breakeven;
-        let title = format!("Break-even: {} for {} = {}", b.key, self.goal, b.target);
+        let title = format!("Break-even: {} for {} = {}", b.name, self.goal, b.target);
         let (header, body, _) = page(root, k, 120, &title, 28, &self.footer)?;
         let answer = match b.value {
             Some(v) => format!(
                 "{}: reached at {} = {} (bisection on {} runs with common random numbers)",
                 self.name,
-                b.key,
+                b.name,
                 input_value(v),
                 thousands(f64::from(b.runs))
             ),
@@ -183,6 +183,11 @@ impl Drawable for BreakEvenChart<'_> {
 
         let width = |w: i32| (w * k) as u32;
         let (x_lo, x_hi) = b.range;
+        // A high target sits near 1, where a 0–1 axis squashes the crossing and its
+        // interval against the top: the axis then starts at 1 − 5 × (1 − target), rounded
+        // down to a hundredth (0.95 for 0.99), and says so.
+        let y_lo = if b.target >= 0.8 { ((1.0 - 5.0 * (1.0 - b.target)) * 100.0).floor() / 100.0 } else { 0.0 };
+        let decimals = if y_lo > 0.0 { 2 } else { 1 };
         let mut chart = ChartBuilder::on(&body)
             .margin_top(30 * k)
             .margin_bottom(6 * k)
@@ -190,35 +195,43 @@ impl Drawable for BreakEvenChart<'_> {
             .margin_right(160 * k)
             .x_label_area_size(50 * k)
             .y_label_area_size(90 * k)
-            .build_cartesian_2d(x_lo..x_hi, 0f64..1f64)
+            .build_cartesian_2d(x_lo..x_hi, y_lo..1f64)
             .map_err(plot_error)?;
+        let y_label = |y: &f64| format!("{y:.decimals$}");
         let mut mesh = chart.configure_mesh();
         mesh.x_labels(8)
             .x_label_formatter(&|x| input_value(*x))
             .y_labels(6)
-            .y_label_formatter(&|y| format!("{y:.1}"))
-            .x_desc(b.key.clone())
-            .y_desc("probability")
+            .y_label_formatter(&y_label)
+            .x_desc(format!("{} ({}), as written in the scenario", b.name, b.key))
+            .y_desc(if y_lo > 0.0 { format!("probability (axis from {y_lo})") } else { "probability".into() })
             .axis_desc_style(text_style(18 * k, &TEXT));
         house_style(&mut mesh, 17, k);
         mesh.draw().map_err(plot_error)?;
         let color = PALETTE[0];
-        let band: Vec<(f64, f64)> = b
-            .points
+        // Clamped to the axis, so a zoomed axis clips the band rather than spill it.
+        let shown: Vec<&crate::analysis::ProbabilityAt> = b.points.iter().filter(|p| p.hi95 >= y_lo).collect();
+        let band: Vec<(f64, f64)> = shown
             .iter()
             .map(|p| (p.value, p.hi95))
-            .chain(b.points.iter().rev().map(|p| (p.value, p.lo95)))
+            .chain(shown.iter().rev().map(|p| (p.value, p.lo95.max(y_lo))))
             .collect();
         chart.draw_series(std::iter::once(Polygon::new(band, color.mix(0.2).filled()))).map_err(plot_error)?;
-        let curve = b.points.iter().map(|p| (p.value, p.probability));
+        // Values below a zoomed axis are not drawn, rather than drawn along its floor.
+        let curve = b.points.iter().filter(|p| p.probability >= y_lo).map(|p| (p.value, p.probability));
         chart.draw_series(LineSeries::new(curve, color.stroke_width(width(3)))).map_err(plot_error)?;
         chart
-            .draw_series(b.points.iter().map(|p| Circle::new((p.value, p.probability), 4 * k, color.filled())))
+            .draw_series(
+                b.points
+                    .iter()
+                    .filter(|p| p.probability >= y_lo)
+                    .map(|p| Circle::new((p.value, p.probability), 4 * k, color.filled())),
+            )
             .map_err(plot_error)?;
         reference_line(&mut chart, &body, (x_lo, x_hi), b.target, format!("target {}", b.target), k)?;
         let (base_x, base_y) = body.get_base_pixel();
         if let Some(v) = b.value {
-            let line = [(v, 0.0), (v, 1.0)];
+            let line = [(v, y_lo), (v, 1.0)];
             chart
                 .draw_series(DashedLineSeries::new(line, 4 * k, 6 * k, MUTED.stroke_width(width(2))))
                 .map_err(plot_error)?;

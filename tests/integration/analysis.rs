@@ -312,3 +312,34 @@ fn inputs_are_named_in_the_scenarios_words() {
         assert_eq!(sc.input_name(key), name, "{key}");
     }
 }
+
+#[test]
+fn a_high_break_even_target_gets_a_zoomed_axis_and_a_named_input() {
+    use muster::analysis::{BreakEven, ProbabilityAt};
+    let at = |value: f64, probability: f64| ProbabilityAt {
+        value,
+        probability,
+        lo95: probability - 0.004,
+        hi95: (probability + 0.004).min(1.0),
+    };
+    let points = vec![at(0.0, 0.0), at(900.0, 0.97), at(1000.0, 0.989), at(1020.0, 0.991), at(2000.0, 1.0)];
+    let chart = |target: f64| {
+        let b = BreakEven {
+            key: "recruitment[0].daily".into(),
+            name: "contract signings: daily".into(),
+            target,
+            runs: 100,
+            value: Some(1010.0),
+            increasing: true,
+            range: (0.0, 2000.0),
+            points: points.clone(),
+        };
+        let c = plot::BreakEvenChart { breakeven: &b, goal: "P(new army)".into(), name: "s", footer: String::new() };
+        String::from_utf8(plot::breakeven_chart(&c, plot::Format::Svg).expect("draws")).expect("UTF-8")
+    };
+    let zoomed = chart(0.99);
+    assert!(zoomed.contains("probability (axis from 0.95)"), "the axis says where it starts");
+    assert!(zoomed.contains("contract signings: daily (recruitment[0].daily)"), "the input by name and key");
+    let plain = chart(0.5);
+    assert!(plain.contains("\nprobability\n") && !plain.contains("axis from"));
+}
