@@ -309,6 +309,19 @@ pub fn comparison_names(scenarios: usize, charts: Option<Format>, report: bool) 
     comparison.into_iter().flatten().chain(report.then(|| "report.html".to_string())).collect()
 }
 
+/// The fan chart of a scenario's results: its target and new army as lines, its
+/// observations over the bands.
+fn fan_of<'a>(s: &'a Scenario, f: &'a Finished) -> FanChart<'a> {
+    FanChart {
+        summary: &f.summary,
+        bands: &f.bands,
+        target: s.nominal_target(),
+        new_army: s.goal().map(|g| g.nominal_size()),
+        observed: s.observed(),
+        observed_only: false,
+    }
+}
+
 /// The files of one scenario's folder: `summary.json`, `daily.csv`, and its fan chart in
 /// `charts` (none without), with its composition chart when people come from more than
 /// one source.
@@ -321,15 +334,7 @@ pub fn scenario_files(s: &Scenario, f: &Finished, charts: Option<Format>) -> Res
         ("daily.csv".to_string(), output::daily_csv(&f.summary, &f.bands, &f.sources).into_bytes()),
     ];
     if let Some(format) = charts {
-        let chart = FanChart {
-            summary: &f.summary,
-            bands: &f.bands,
-            target: s.nominal_target(),
-            new_army: s.goal().map(|g| g.nominal_size()),
-            observed: s.observed(),
-            observed_only: false,
-        };
-        files.push((format!("fan.{}", format.extension()), plot::fan_chart(&chart, format)?));
+        files.push((format!("fan.{}", format.extension()), plot::fan_chart(&fan_of(s, f), format)?));
         if f.summary.composition_end.len() > 1 {
             let chart = CompositionChart { summary: &f.summary, sources: &f.sources };
             files.push((format!("composition.{}", format.extension()), plot::composition_chart(&chart, format)?));
@@ -407,15 +412,7 @@ pub fn report_file(
         .zip(stems)
         .map(|((s, f), stem)| {
             let (fan, composition) = if charts {
-                let chart = FanChart {
-                    summary: &f.summary,
-                    bands: &f.bands,
-                    target: s.nominal_target(),
-                    new_army: s.goal().map(|g| g.nominal_size()),
-                    observed: s.observed(),
-                    observed_only: false,
-                };
-                let fan = svg(plot::fan_chart(&chart, Format::Svg)?)?;
+                let fan = svg(plot::fan_chart(&fan_of(s, f), Format::Svg)?)?;
                 let composition = if f.summary.composition_end.len() > 1 {
                     let chart = CompositionChart { summary: &f.summary, sources: &f.sources };
                     Some(svg(plot::composition_chart(&chart, Format::Svg)?)?)
