@@ -405,7 +405,10 @@ pub fn report_file(
     stems: &[String],
     charts: bool,
 ) -> Result<Vec<u8>, PlotError> {
-    let svg = |bytes: Vec<u8>| String::from_utf8(bytes).map_err(|e| PlotError(e.to_string()));
+    // The page declares the font once; each chart drops its own copy.
+    let svg = |bytes: Vec<u8>| {
+        String::from_utf8(bytes).map(|s| plot::svg_without_font(&s)).map_err(|e| PlotError(e.to_string()))
+    };
     let sections = scenarios
         .par_iter()
         .zip(finished)

@@ -3,8 +3,9 @@
 //!
 //! Text is drawn with DejaVu Sans, embedded in the binary (`assets/`, Bitstream Vera
 //! licence), through plotters' `ab_glyph` backend, so charts render identically on a
-//! machine with no fonts installed. Bitmaps are encoded with the `png` crate; the same
-//! results always give the same bytes.
+//! machine with no fonts installed. An SVG carries the same font as a data URI and sets
+//! its text in it, so a viewer with other fonts lays the labels out as they were measured.
+//! Bitmaps are encoded with the `png` crate; the same results always give the same bytes.
 
 mod analysis;
 mod comparison;
@@ -41,6 +42,47 @@ static DEJAVU_SANS: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 
 /// The family name the charts ask for; it resolves to the embedded font.
 const FONT: &str = "sans-serif";
+
+/// The family an SVG's text is set in: the embedded DejaVu Sans, which the layout was
+/// measured with, then any sans-serif.
+const SVG_FONT: &str = "DejaVu Sans, sans-serif";
+
+/// A CSS `@font-face` rule that declares the embedded DejaVu Sans, as a data URI, under
+/// the family name "DejaVu Sans" (for SVG files and the report page).
+pub fn font_face() -> String {
+    static RULE: OnceLock<String> = OnceLock::new();
+    RULE.get_or_init(|| {
+        format!(
+            "@font-face {{ font-family: \"DejaVu Sans\"; src: url(data:font/ttf;base64,{}) format(\"truetype\"); }}\n",
+            crate::format::base64(DEJAVU_SANS)
+        )
+    })
+    .clone()
+}
+
+/// The marker of the font an SVG chart carries (see [`svg_with_font`]).
+const SVG_FONT_START: &str = "\n<defs><style>";
+const SVG_FONT_END: &str = "</style></defs>";
+
+/// An SVG chart that carries its font: text set in [`SVG_FONT`], and the embedded font as
+/// a data URI in a `<style>` (about 1 MB), so that a viewer without DejaVu Sans lays the
+/// labels out as they were measured rather than overflow them with another font.
+fn svg_with_font(svg: String) -> String {
+    let svg = svg.replace("font-family=\"sans-serif\"", &format!("font-family=\"{SVG_FONT}\""));
+    match svg.find('>') {
+        Some(end) => format!("{}{SVG_FONT_START}{}{SVG_FONT_END}{}", &svg[..=end], font_face(), &svg[end + 1..]),
+        None => svg,
+    }
+}
+
+/// An SVG chart without the font it carries, for a page that declares the font once for
+/// all its charts (the report).
+pub fn svg_without_font(svg: &str) -> String {
+    match (svg.find(SVG_FONT_START), svg.find(SVG_FONT_END)) {
+        (Some(start), Some(end)) if start < end => format!("{}{}", &svg[..start], &svg[end + SVG_FONT_END.len()..]),
+        _ => svg.to_string(),
+    }
+}
 
 /// The file format of charts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -122,7 +164,7 @@ fn render(chart: &impl Drawable, format: Format) -> Result<Vec<u8>, PlotError> {
                 chart.draw(&root, 1)?;
                 root.present().map_err(plot_error)?;
             }
-            Ok(text.into_bytes())
+            Ok(svg_with_font(text).into_bytes())
         }
     }
 }

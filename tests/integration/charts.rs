@@ -365,3 +365,20 @@ fn the_fan_legend_names_exactly_what_is_drawn() {
     let no_goal = svg(&GROWING.replace("[goal]\nnew_army = 20000\n", ""));
     assert!(!entry(&no_goal, "deadline") && entry(&no_goal, "target"));
 }
+
+#[test]
+fn svg_text_is_set_in_the_embedded_font() {
+    let svg = String::from_utf8(fan(GROWING, Format::Svg)).expect("UTF-8");
+    // The font the layout was measured with travels with the chart, as a data URI...
+    assert_eq!(svg.matches("@font-face").count(), 1);
+    assert!(svg.contains("font-family: \"DejaVu Sans\"; src: url(data:font/ttf;base64,AAEAAA"), "a TrueType font");
+    // ...and every text asks for it first.
+    let texts = svg.matches("<text ").count();
+    assert!(texts > 10);
+    assert_eq!(svg.matches("font-family=\"DejaVu Sans, sans-serif\"").count(), texts);
+    // The report declares it once for all its charts.
+    let stripped = plot::svg_without_font(&svg);
+    assert!(
+        !stripped.contains("@font-face") && stripped.starts_with("<svg") && stripped.ends_with(&svg[svg.len() - 20..])
+    );
+}
