@@ -260,6 +260,8 @@ pub struct BreakEven {
     pub key: String,
     /// Its name in the scenario's words ([`Scenario::input_name`]).
     pub name: String,
+    /// Its unit in words ([`Scenario::input_unit`]).
+    pub unit: String,
     /// The probability sought.
     pub target: f64,
     /// Runs at each evaluation.
@@ -369,7 +371,8 @@ pub fn breakeven(
     points.sort_by(|a, b| a.value.total_cmp(&b.value));
     let increasing = p_hi >= p_lo;
     let name = scenario.input_name(key);
-    Ok(BreakEven { key: key.to_string(), name, target, runs, value, increasing, range: (lo, hi), points })
+    let unit = scenario.input_unit(key).to_string();
+    Ok(BreakEven { key: key.to_string(), name, unit, target, runs, value, increasing, range: (lo, hi), points })
 }
 
 fn unknown_input(scenario: &Scenario, key: &str) -> AnalysisError {

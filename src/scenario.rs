@@ -421,6 +421,26 @@ impl Scenario {
             None => name,
         }
     }
+    /// The unit of input `key`, in words, by what its key holds: people a day for a rate,
+    /// a share for a fraction, days for a delay, and so on.
+    pub fn input_unit(&self, key: &str) -> &'static str {
+        let last = key.rsplit('.').next().unwrap_or(key);
+        let last = last.split('[').next().unwrap_or(last);
+        match last {
+            "daily" => "people a day",
+            "per_1000" => "casualties a day per 1,000 deployed",
+            "initial" | "target" | "size" | "pool" | "new_army" => "people",
+            "uptake" => "share of the pool a day",
+            "annual_rate" => "share of the force a year",
+            "renewal" | "compliance" | "return_to_duty" | "killed" | "wounded" | "missing" => "share",
+            "training_days" | "recovery_days" | "days" => "days",
+            "monthly_pay" => "pay a person a month",
+            "signing_bonus" => "pay a recruit",
+            "dispersion" => "negative binomial shape k",
+            "sd" => "standard deviation of the log rate",
+            _ => "as written",
+        }
+    }
     /// The comment at the end of the line on which input `id`'s value is written (the
     /// scenario's own note of its source or its assumption), if any.
     pub fn input_comment(&self, id: InputId) -> Option<&str> {

@@ -203,7 +203,7 @@ impl Drawable for BreakEvenChart<'_> {
             .x_label_formatter(&|x| input_value(*x))
             .y_labels(6)
             .y_label_formatter(&y_label)
-            .x_desc(format!("{} ({}), as written in the scenario", b.name, b.key))
+            .x_desc(format!("{}, {} ({})", b.name, b.unit, b.key))
             .y_desc(if y_lo > 0.0 { format!("probability (axis from {y_lo})") } else { "probability".into() })
             .axis_desc_style(text_style(18 * k, &TEXT));
         house_style(&mut mesh, 17, k);

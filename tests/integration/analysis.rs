@@ -311,6 +311,8 @@ fn inputs_are_named_in_the_scenarios_words() {
     ] {
         assert_eq!(sc.input_name(key), name, "{key}");
     }
+    assert_eq!(sc.input_unit("attrition.daily[1]"), "people a day");
+    assert_eq!(sc.input_unit("attrition.return_to_duty"), "share");
 }
 
 #[test]
@@ -327,6 +329,7 @@ fn a_high_break_even_target_gets_a_zoomed_axis_and_a_named_input() {
         let b = BreakEven {
             key: "recruitment[0].daily".into(),
             name: "contract signings: daily".into(),
+            unit: "people a day".into(),
             target,
             runs: 100,
             value: Some(1010.0),
@@ -339,7 +342,10 @@ fn a_high_break_even_target_gets_a_zoomed_axis_and_a_named_input() {
     };
     let zoomed = chart(0.99);
     assert!(zoomed.contains("probability (axis from 0.95)"), "the axis says where it starts");
-    assert!(zoomed.contains("contract signings: daily (recruitment[0].daily)"), "the input by name and key");
+    assert!(
+        zoomed.contains("contract signings: daily, people a day (recruitment[0].daily)"),
+        "the input by name, unit and key"
+    );
     let plain = chart(0.5);
     assert!(plain.contains("\nprobability\n") && !plain.contains("axis from"));
 }
