@@ -253,6 +253,13 @@ pub enum FitError {
     NoUncertainInputs,
 }
 
+/// The most memory a fit of `runs` runs of `scenario` keeps beyond the engine's: per run
+/// its distance, its place in the order, and each uncertain input's value (twice, while
+/// the prior's percentiles are taken).
+pub fn memory_bytes(scenario: &Scenario, runs: u32) -> u64 {
+    u64::from(runs) * (16 + 16 * scenario.uncertain_inputs().len() as u64)
+}
+
 /// Runs the prior, scores every run, keeps the closest `accept` fraction (at least one
 /// run; ties by run index), and summarises each uncertain input before and after.
 ///
@@ -284,16 +291,26 @@ pub fn fit(scenario: &Scenario, accept: f64, progress: Option<&AtomicU64>) -> Re
     let accepted = ((accept * f64::from(scenario.runs())).round() as usize).clamp(1, order.len());
     let kept: Vec<(u64, f64)> = order[..accepted].iter().map(|&r| (r, distances[r as usize])).collect();
 
-    let values: Vec<Vec<f64>> = runs.map(|run| design.values(run)).collect();
+    // Each uncertain input's value in every run, a column an input: the one thing a fit
+    // keeps per run besides its distance ([`memory_bytes`]).
+    let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(order.len()); uncertain.len()];
+    for run in runs {
+        let values = design.values(run);
+        for (column, id) in columns.iter_mut().zip(&uncertain) {
+            column.push(values[id.index()]);
+        }
+    }
     let mut inputs: Vec<FittedInput> = uncertain
         .iter()
-        .map(|id| {
+        .zip(columns)
+        .map(|(id, column)| {
             let key = scenario.inputs()[id.index()].key().to_string();
+            let posterior = kept.iter().map(|&(r, _)| column[r as usize]).collect();
             FittedInput {
                 name: scenario.input_name(&key),
                 key,
-                prior: Interval::of(values.iter().map(|v| v[id.index()]).collect()),
-                posterior: Interval::of(kept.iter().map(|&(r, _)| values[r as usize][id.index()]).collect()),
+                prior: Interval::of(column),
+                posterior: Interval::of(posterior),
             }
         })
         .collect();

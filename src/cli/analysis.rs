@@ -65,8 +65,19 @@ fn parse_probability(s: &str) -> Result<f64, String> {
 impl AnalysisArgs {
     /// The one scenario, validated with the overrides, its output stem, and a thread pool.
     pub(super) fn prepare(&self, kind: &str) -> Result<(Scenario, String, rayon::ThreadPool), Failure> {
+        self.prepare_checked(kind, |_| Ok(()))
+    }
+
+    /// [`AnalysisArgs::prepare`], with a check of the scenario (`accept`) before the output
+    /// folder is touched.
+    pub(super) fn prepare_checked(
+        &self,
+        kind: &str,
+        accept: impl FnOnce(&Scenario) -> Result<(), Failure>,
+    ) -> Result<(Scenario, String, rayon::ThreadPool), Failure> {
         let scenario = load_all(std::slice::from_ref(&self.file), self.options.overrides())?.remove(0);
         let stem = output_stems(std::slice::from_ref(&scenario)).map_err(Failure::input)?.remove(0);
+        accept(&scenario)?;
         self.options.output.check(&[format!("{stem}.{kind}")], &[])?;
         Ok((scenario, stem, self.options.thread_pool()?))
     }

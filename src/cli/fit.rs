@@ -89,7 +89,21 @@ fn fit_table(name: &str, fit: &Fit) -> String {
 /// Writes `DIR/<stem>.fit/` and prints the table.
 pub(super) fn fit(args: &FitArgs) -> Result<(), Failure> {
     let common = &args.common;
-    let (scenario, stem, pool) = common.prepare("fit")?;
+    let threads = common.options.threads.map_or_else(rayon::current_num_threads, usize::from);
+    let (scenario, stem, pool) = common.prepare_checked("fit", |scenario| {
+        let need = fit::memory_bytes(scenario, scenario.runs())
+            + crate::engine::memory_bytes(scenario, u64::from(scenario.runs()), threads);
+        if need <= crate::limits::LIMITS.max_memory_bytes {
+            return Ok(());
+        }
+        Err(Failure::Input(format!(
+            "{}: a fit of {} runs would keep {:.1} GiB (each run's distance and uncertain inputs), more than the {} GiB allowed; fit fewer runs (--runs)",
+            scenario.file(),
+            thousands(f64::from(scenario.runs())),
+            need as f64 / f64::from(1u32 << 30),
+            crate::limits::LIMITS.max_memory_bytes >> 30
+        )))
+    })?;
     let accepted = ((args.accept * f64::from(scenario.runs())).round() as u64).max(1);
     let done = AtomicU64::new(0);
     let show = common.options.output.progress_bar();

@@ -246,7 +246,7 @@ struct SimulationOptions {
     days: Option<u32>,
     /// Worker threads (default: one per core). Results do not depend on it.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
-    threads: Option<u16>,
+    pub(super) threads: Option<u16>,
     #[command(flatten)]
     output: OutputOptions,
 }

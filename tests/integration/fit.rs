@@ -115,3 +115,25 @@ fn the_command_writes_its_files_and_prints_the_table() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("nothing to fit to"), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+#[test]
+fn a_fit_that_would_not_fit_in_memory_is_refused_before_it_runs() {
+    // 40,000,000 runs keep their outcomes within the limit, but a fit keeps each run's 40
+    // uncertain inputs too: about 26 GB.
+    let dir = temp_dir("fit-memory");
+    let mut text =
+        String::from("[simulation]\nstart = 2024-01-01\ndays = 10\nruns = 40000000\n[force]\ninitial = 1000\n");
+    for _ in 0..40 {
+        text += "[[loss]]\nannual_rate = { dist = \"uniform\", min = 0.01, max = 0.02 }\n";
+    }
+    text += "[observed]\nstrength = { file = \"e.csv\" }\n";
+    std::fs::write(dir.join("e.csv"), "date,estimate\n2024-01-05,1000\n").expect("write");
+    std::fs::write(dir.join("big.toml"), text).expect("write");
+    let started = std::time::Instant::now();
+    let o = simulate(&["fit", "big.toml", "--quiet"], &dir);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("fit fewer runs (--runs)") && err.contains("GiB"), "{err}");
+    assert!(started.elapsed().as_secs() < 30, "refused before the runs, not after");
+    assert!(!dir.join("out").exists());
+}
