@@ -21,6 +21,8 @@ pub(super) struct Composition {
     part: Vec<u64>,
     /// Scratch: today's losses by source.
     lost: Vec<u64>,
+    /// Scratch: today's wounded who will return, by source.
+    returned: Vec<u64>,
     rng: StreamRng,
 }
 
@@ -29,7 +31,8 @@ impl Composition {
     pub(super) fn new(sources: usize, initial: u64, rng: StreamRng) -> Self {
         let mut strength = vec![0; sources];
         strength[0] = initial;
-        Self { strength, recovering: vec![0; sources], part: vec![0; sources], lost: vec![0; sources], rng }
+        let zeros = vec![0; sources];
+        Self { strength, recovering: zeros.clone(), part: zeros.clone(), lost: zeros.clone(), returned: zeros, rng }
     }
 
     /// On strength, by source.
@@ -61,25 +64,75 @@ impl Composition {
         // rounding (its expectation is off by at most 2⁻²¹ of a person).
         let bits = self.rng.next_u64();
         let uniform = |k: u32| ((bits >> (21 * k)) & ((1 << 21) - 1)) as f64 / f64::from(1u32 << 21);
+        let u = [uniform(0), uniform(1), uniform(2)];
+        if !self.losses_in_one_pass(back, lost, returning, u) {
+            self.losses_one_at_a_time(back, lost, returning, u);
+        }
+    }
+
+    /// [`Composition::losses`] with uniforms `u`, one share after another.
+    fn losses_one_at_a_time(&mut self, back: u64, lost: u64, returning: u64, u: [f64; 3]) {
         if back > 0 {
-            share(back, &self.recovering, &mut self.part, uniform(0));
+            share(back, &self.recovering, &mut self.part, u[0]);
             for ((s, r), p) in self.strength.iter_mut().zip(&mut self.recovering).zip(&self.part) {
                 *s += p;
                 *r -= p;
             }
         }
         if lost > 0 {
-            share(lost, &self.strength, &mut self.lost, uniform(1));
+            share(lost, &self.strength, &mut self.lost, u[1]);
             for (s, l) in self.strength.iter_mut().zip(&self.lost) {
                 *s -= l;
             }
         }
         if returning > 0 {
-            share(returning, &self.lost, &mut self.part, uniform(2));
+            share(returning, &self.lost, &mut self.part, u[2]);
             for (r, p) in self.recovering.iter_mut().zip(&self.part) {
                 *r += p;
             }
         }
+    }
+
+    /// [`Composition::losses`] in one pass over the sources, the three shares side by
+    /// side, where they are otherwise taken one after another: the same arithmetic, so the
+    /// same numbers, unless a share would need [`share`]'s rare correction for rounding past
+    /// a weight (counts beyond 2⁵³). Returns false, having changed nothing, when one would;
+    /// the caller then shares one total at a time.
+    #[inline(always)]
+    fn losses_in_one_pass(&mut self, back: u64, lost: u64, returning: u64, u: [f64; 3]) -> bool {
+        let recovering_total: u64 = self.recovering.iter().sum();
+        let strength_total: u64 = self.strength.iter().sum::<u64>() + back;
+        // As `share` computes them (its n = total case comes out the same: a ratio of 1).
+        let ratio = |n: u64, total: u64| if total > 0 { n as i64 as f64 / total as i64 as f64 } else { 0.0 };
+        let upto = |cumulative: u64, total: u64, n: u64, ratio: f64, u: f64| {
+            if cumulative == total { n } else { ((cumulative as i64 as f64 * ratio + u) as i64 as u64).min(n) }
+        };
+        let (rb, rl, rr) = (ratio(back, recovering_total), ratio(lost, strength_total), ratio(returning, lost));
+        let (mut cum_r, mut cum_s, mut cum_l) = (0u64, 0u64, 0u64);
+        let (mut to_b, mut to_l, mut to_t) = (0u64, 0u64, 0u64);
+        for i in 0..self.strength.len() {
+            let r = self.recovering[i];
+            cum_r += r;
+            let (before, now) = (to_b, upto(cum_r, recovering_total, back, rb, u[0]));
+            let b = now - before;
+            let s = self.strength[i] + b;
+            cum_s += s;
+            let (before_l, now_l) = (to_l, upto(cum_s, strength_total, lost, rl, u[1]));
+            let l = now_l - before_l;
+            cum_l += l;
+            let (before_t, now_t) = (to_t, upto(cum_l, lost, returning, rr, u[2]));
+            let t = now_t - before_t;
+            if b > r || l > s || t > l {
+                return false;
+            }
+            (to_b, to_l, to_t) = (now, now_l, now_t);
+            (self.part[i], self.lost[i], self.returned[i]) = (b, l, t);
+        }
+        for i in 0..self.strength.len() {
+            self.strength[i] = self.strength[i] + self.part[i] - self.lost[i];
+            self.recovering[i] = self.recovering[i] - self.part[i] + self.returned[i];
+        }
+        true
     }
 
     /// `n` of source `source` leave at the end of their term. Should the source hold
@@ -192,6 +245,36 @@ mod tests {
             assert_eq!(out.iter().sum::<u64>(), n);
             assert!(out.iter().zip(&weights).all(|(o, w)| o <= w), "{out:?}");
         }
+    }
+
+    #[test]
+    fn one_pass_gives_the_numbers_of_one_share_at_a_time() {
+        let mut rng = named_stream(4, 0, "one pass");
+        let mut draw = |below: u64| rand::Rng::next_u64(&mut rng) % below;
+        for trial in 0..2_000 {
+            let sources = 1 + (trial % 6) as usize;
+            let mut a = Composition::new(sources, 0, named_stream(5, trial, "c"));
+            for i in 0..sources {
+                a.strength[i] = if draw(4) == 0 { 0 } else { draw(500_000) };
+                a.recovering[i] = if draw(4) == 0 { 0 } else { draw(20_000) };
+            }
+            let mut b = Composition::new(sources, 0, named_stream(5, trial, "c"));
+            (b.strength, b.recovering) = (a.strength.clone(), a.recovering.clone());
+            let back = draw(a.recovering.iter().sum::<u64>() + 1);
+            let lost = draw(a.strength.iter().sum::<u64>() + back + 1);
+            let returning = draw(lost + 1);
+            let u = [0.1, 0.5, 0.9].map(|x| (x + trial as f64 * 0.37) % 1.0);
+            assert!(a.losses_in_one_pass(back, lost, returning, u), "trial {trial}");
+            b.losses_one_at_a_time(back, lost, returning, u);
+            assert_eq!((&a.strength, &a.recovering), (&b.strength, &b.recovering), "trial {trial}");
+        }
+        // Beyond 2⁵³ a share may need correcting: one pass declines, the day still adds up.
+        let mut c = Composition::new(3, 1 << 60, named_stream(6, 0, "c"));
+        c.arrive(1, 1 << 59);
+        c.arrive(2, 3);
+        let total: u64 = c.strength().iter().sum();
+        c.losses(0, total - 5, 0);
+        assert_eq!(c.strength().iter().sum::<u64>(), 5);
     }
 
     #[test]
