@@ -154,9 +154,7 @@ pub fn simulate_runs(
     progress: Option<&AtomicU64>,
 ) -> Results {
     let count = (runs.end - runs.start) as usize;
-    let (daily, outcomes, started) = run_parallel(scenario, count, &|i| runs.start + i as u64, values, progress, true);
-    let daily = daily.unwrap_or_else(|| DailyStats::new(scenario.days, scenario.sources().len()));
-    Results { days: scenario.days, runs: count as u32, daily, outcomes, started }
+    simulate_indexed(scenario, count, &|i| runs.start + i as u64, values, progress)
 }
 
 /// Simulates the runs of the given indices (in that order, any indices: a selection such
@@ -168,9 +166,20 @@ pub fn simulate_selected(
     values: &(dyn Fn(u64) -> Vec<f64> + Sync),
     progress: Option<&AtomicU64>,
 ) -> Results {
-    let (daily, outcomes, started) = run_parallel(scenario, runs.len(), &|i| runs[i], values, progress, true);
+    simulate_indexed(scenario, runs.len(), &|i| runs[i], values, progress)
+}
+
+/// The results of `count` runs, the `i`-th of index `run_at(i)`, with their statistics.
+fn simulate_indexed(
+    scenario: &Scenario,
+    count: usize,
+    run_at: &(dyn Fn(usize) -> u64 + Sync),
+    values: &(dyn Fn(u64) -> Vec<f64> + Sync),
+    progress: Option<&AtomicU64>,
+) -> Results {
+    let (daily, outcomes, started) = run_parallel(scenario, count, run_at, values, progress, true);
     let daily = daily.unwrap_or_else(|| DailyStats::new(scenario.days, scenario.sources().len()));
-    Results { days: scenario.days, runs: runs.len() as u32, daily, outcomes, started }
+    Results { days: scenario.days, runs: count as u32, daily, outcomes, started }
 }
 
 /// Folds every day of each run of `runs` into a value of its own, in parallel: `fold(acc,
@@ -279,9 +288,8 @@ fn run_parallel(
 
 /// Runs one run, calling `record(day, ledger)` at the end of every day (step 6); see
 /// [`Run`] for the day and how term expiries follow cohorts.
-pub fn simulate_run(scenario: &Scenario, run: u64, record: impl FnMut(u32, &Ledger)) -> RunOutcome {
-    let design = Design::new(scenario, 0..u64::from(scenario.runs).max(run + 1));
-    simulate_run_with(scenario, run, &design.values(run), record)
+pub fn simulate_run(scenario: &Scenario, run: u64, mut record: impl FnMut(u32, &Ledger)) -> RunOutcome {
+    simulate_run_inspecting(scenario, run, |day, r| record(day, r.ledger()))
 }
 
 /// Runs one run, calling `inspect(day, run)` at the end of every day (after step 6, before

@@ -192,11 +192,11 @@ impl QuantileSketch {
         let mut below = 0.0;
         for (k, &c) in self.counts.iter().enumerate() {
             let lo = ((self.first + k as u64) << self.shift) as f64;
-            // Values lo, lo + 1, …, lo + width − 1, each holding c/width of the bin.
-            let under = (x - lo).clamp(0.0, width);
-            let equal = if x >= lo && x <= lo + width - 1.0 && x.fract() == 0.0 { 1.0 } else { 0.0 };
-            let under = if equal > 0.0 { under } else { under.ceil().min(width) };
-            below += f64::from(c) * (under + equal / 2.0) / width;
+            // Values lo, lo + 1, …, lo + width − 1, each holding c/width of the bin: ⌈x − lo⌉
+            // of them lie below x, and x itself is one of them when it is a whole number.
+            let under = (x - lo).ceil().clamp(0.0, width);
+            let equal = x.fract() == 0.0 && (lo..=lo + width - 1.0).contains(&x);
+            below += f64::from(c) * (under + if equal { 0.5 } else { 0.0 }) / width;
         }
         (below / self.count as f64).clamp(0.0, 1.0)
     }

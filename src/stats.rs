@@ -136,24 +136,16 @@ pub fn point_coverage(points: &crate::scenario::ObservedPoints, start: Date, res
             percentile: results.daily.sketch(p.day, points.series).mid_rank(p.value),
         })
         .collect();
-    let share = |inside: &dyn Fn(&crate::scenario::ObservedPoint) -> bool| {
-        (!points.points.is_empty())
-            .then(|| points.points.iter().filter(|p| inside(p)).count() as f64 / points.points.len() as f64)
-    };
-    let band = |p: &crate::scenario::ObservedPoint| results.daily.sketch(p.day, points.series).band();
-    PointCoverage {
-        points: points.points.len(),
-        outside: points.outside,
-        inside_50: share(&|p| {
-            let b = band(p);
-            b.p25 <= p.value && p.value <= b.p75
-        }),
-        inside_90: share(&|p| {
-            let b = band(p);
-            b.p5 <= p.value && p.value <= b.p95
-        }),
-        pit,
+    // Each estimate's band once, and how many lie inside its 50% and 90% parts.
+    let (mut inside_50, mut inside_90) = (0usize, 0usize);
+    for p in &points.points {
+        let b = results.daily.sketch(p.day, points.series).band();
+        inside_50 += usize::from(b.p25 <= p.value && p.value <= b.p75);
+        inside_90 += usize::from(b.p5 <= p.value && p.value <= b.p95);
     }
+    let n = points.points.len();
+    let share = |inside: usize| (n > 0).then(|| inside as f64 / n as f64);
+    PointCoverage { points: n, outside: points.outside, inside_50: share(inside_50), inside_90: share(inside_90), pit }
 }
 
 /// Coverage of each `[observed]` series.
@@ -254,11 +246,10 @@ pub struct SourceEnd {
 /// within (max − min)/2047 of the exact ones, means exact; see [`crate::sketch`]).
 pub fn composition_end(scenario: &Scenario, results: &Results) -> Vec<SourceEnd> {
     let last = results.days.saturating_sub(1);
-    let bands: Vec<Band> =
-        (0..scenario.sources().len()).map(|i| results.daily.sketch(last, SERIES.len() + i).band()).collect();
+    let sources = scenario.sources();
+    let bands: Vec<Band> = (0..sources.len()).map(|i| results.daily.sketch(last, SERIES.len() + i).band()).collect();
     let total: f64 = bands.iter().map(|b| b.mean).sum();
-    scenario
-        .sources()
+    sources
         .into_iter()
         .zip(bands)
         .map(|(s, b)| SourceEnd {

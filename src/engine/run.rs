@@ -240,8 +240,6 @@ pub struct Run<'s> {
     armies: Armies,
     /// Strength by source.
     composition: Composition,
-    /// Wounded back on strength today (the composition shares them with the day's losses).
-    returned_today: u64,
 }
 
 impl<'s> Run<'s> {
@@ -346,7 +344,6 @@ impl<'s> Run<'s> {
                 initial,
                 noise("composition"),
             ),
-            returned_today: 0,
         }
     }
 
@@ -354,10 +351,10 @@ impl<'s> Run<'s> {
     #[inline]
     pub fn step(&mut self, t: usize) -> &Ledger {
         self.intake(t);
-        let exposed = self.arrivals(t);
+        let (exposed, back) = self.arrivals(t);
         let (casualties, returning) = self.combat(t);
         let lost_today = casualties + self.non_combat();
-        self.composition.losses(self.returned_today, lost_today, returning);
+        self.composition.losses(back, lost_today, returning);
         self.survival.record(t, 1.0 - lost_today as f64 / exposed.max(1) as f64);
         self.expiries(t);
         self.record(t);
@@ -486,9 +483,9 @@ impl<'s> Run<'s> {
     }
 
     /// Step 2, arrivals from training and from recovery; returns the strength then
-    /// exposed to the day's losses.
+    /// exposed to the day's losses, and the wounded back from recovery.
     #[inline(always)]
-    fn arrivals(&mut self, t: usize) -> u64 {
+    fn arrivals(&mut self, t: usize) -> (u64, u64) {
         let l = &mut self.ledger;
         let pipes = self.streams.iter_mut().map(|s| &mut s.pipe).chain(self.waves.iter_mut().map(|w| &mut w.pipe));
         for (source, pipe) in (1..).zip(pipes) {
@@ -502,11 +499,10 @@ impl<'s> Run<'s> {
             }
         }
         let back = self.attrition.as_mut().map_or(0, |a| a.recovery.arrivals(t));
-        self.returned_today = back;
         l.returned += back;
         l.recovering -= back;
         l.strength += back;
-        l.strength
+        (l.strength, back)
     }
 
     /// Step 3, combat casualties, from deployed only; returns how many, and how many of
