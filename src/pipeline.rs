@@ -309,6 +309,26 @@ pub fn comparison_names(scenarios: usize, charts: Option<Format>, report: bool) 
     comparison.into_iter().flatten().chain(report.then(|| "report.html".to_string())).collect()
 }
 
+/// The scenarios as a comparison takes them.
+fn comparison_entries<'a>(scenarios: &[Scenario], finished: &'a [Finished]) -> Vec<ComparisonEntry<'a>> {
+    scenarios
+        .iter()
+        .zip(finished)
+        .map(|(s, f)| ComparisonEntry {
+            summary: &f.summary,
+            bands: &f.bands,
+            new_army: s.goal().map(|g| g.nominal_size()),
+            reached: f.reached.clone(),
+        })
+        .collect()
+}
+
+/// The composition chart of a scenario's results, when its people come from more than
+/// one source.
+fn composition_of(f: &Finished) -> Option<CompositionChart<'_>> {
+    (f.summary.composition_end.len() > 1).then(|| CompositionChart { summary: &f.summary, sources: &f.sources })
+}
+
 /// The fan chart of a scenario's results: its target and new army as lines, its
 /// observations over the bands.
 fn fan_of<'a>(s: &'a Scenario, f: &'a Finished) -> FanChart<'a> {
@@ -335,8 +355,7 @@ pub fn scenario_files(s: &Scenario, f: &Finished, charts: Option<Format>) -> Res
     ];
     if let Some(format) = charts {
         files.push((format!("fan.{}", format.extension()), plot::fan_chart(&fan_of(s, f), format)?));
-        if f.summary.composition_end.len() > 1 {
-            let chart = CompositionChart { summary: &f.summary, sources: &f.sources };
+        if let Some(chart) = composition_of(f) {
             files.push((format!("composition.{}", format.extension()), plot::composition_chart(&chart, format)?));
         }
     }
@@ -356,16 +375,7 @@ pub fn comparison_files(
     if scenarios.len() < 2 {
         return Ok(Vec::new());
     }
-    let entries: Vec<ComparisonEntry<'_>> = scenarios
-        .iter()
-        .zip(finished)
-        .map(|(s, f)| ComparisonEntry {
-            summary: &f.summary,
-            bands: &f.bands,
-            new_army: s.goal().map(|g| g.nominal_size()),
-            reached: f.reached.clone(),
-        })
-        .collect();
+    let entries = comparison_entries(scenarios, finished);
     // The bytes in the order of their names: the table, then the chart.
     let mut bytes = vec![plot::comparison_csv(&entries).into_bytes()];
     if let Some(format) = charts {
@@ -416,12 +426,8 @@ pub fn report_file(
         .map(|((s, f), stem)| {
             let (fan, composition) = if charts {
                 let fan = svg(plot::fan_chart(&fan_of(s, f), Format::Svg)?)?;
-                let composition = if f.summary.composition_end.len() > 1 {
-                    let chart = CompositionChart { summary: &f.summary, sources: &f.sources };
-                    Some(svg(plot::composition_chart(&chart, Format::Svg)?)?)
-                } else {
-                    None
-                };
+                let composition =
+                    composition_of(f).map(|c| svg(plot::composition_chart(&c, Format::Svg)?)).transpose()?;
                 (fan, composition)
             } else {
                 (String::new(), None)
@@ -429,9 +435,10 @@ pub fn report_file(
             Ok(crate::report::ReportScenario { scenario: s, summary: &f.summary, stem, fan, composition })
         })
         .collect::<Result<Vec<_>, PlotError>>()?;
-    let comparison = match (charts, comparison_files(scenarios, finished, Some(Format::Svg))?.pop()) {
-        (true, Some((name, bytes))) if name.ends_with(".svg") => Some(svg(bytes)?),
-        _ => None,
+    let comparison = if charts && scenarios.len() >= 2 {
+        Some(svg(plot::comparison_chart(&comparison_entries(scenarios, finished), Format::Svg)?)?)
+    } else {
+        None
     };
     let summaries: Vec<crate::stats::Summary> = finished.iter().map(|f| f.summary.clone()).collect();
     let run_id = finished.first().map_or(String::new(), |f| f.summary.run_id.clone());

@@ -378,6 +378,13 @@ impl Scenario {
     /// name for its part of the key path (`recruitment[0].daily` → `contract signings:
     /// daily`), else the section and the key (`attrition: return_to_duty`).
     pub fn input_name(&self, key: &str) -> String {
+        // A schedule's step is named by the day it starts: `attrition.daily[2]` → `attrition:
+        // daily from 2024-03-01`; the rest of the name is that of the key without its step.
+        let step = self.schedule_step_start(key);
+        let key = match step {
+            Some(_) => key.rsplit_once('[').map_or(key, |(base, _)| base),
+            None => key,
+        };
         let named = |prefix: &str, names: &[&str]| -> Option<String> {
             let rest = key.strip_prefix(prefix)?.strip_prefix('[')?;
             let (index, tail) = rest.split_once(']')?;
@@ -387,39 +394,32 @@ impl Scenario {
         let recruitment: Vec<&str> = self.recruitment.iter().map(|r| r.name.as_str()).collect();
         let mobilization: Vec<&str> = self.mobilization.iter().map(|m| m.name.as_str()).collect();
         let losses: Vec<&str> = self.losses.iter().map(|l| l.name.as_str()).collect();
-        // A schedule's step is named by the day it starts: `attrition.daily[2]` → `attrition:
-        // daily from 2024-03-01`.
-        let step = self.find_input(key).and_then(|id| {
-            let schedules = self
-                .attrition
-                .iter()
-                .map(|a| match &a.rate {
-                    AttritionRate::Daily(s) | AttritionRate::Per1000(s) => s,
-                })
-                .chain(self.recruitment.iter().filter_map(|r| match &r.intake {
-                    Intake::Rate { daily, .. } => Some(daily),
-                    Intake::Pool { .. } => None,
-                }));
-            schedules
-                .filter(|s| s.steps.len() > 1)
-                .find_map(|s| s.steps.iter().find(|(_, i)| *i == id).map(|(day, _)| self.start.add_days(*day)))
-        });
-        let key_of_step = match (step, key.rsplit_once('[')) {
-            (Some(_), Some((base, _))) => base,
-            _ => key,
-        };
         let name = named("recruitment", &recruitment)
             .or_else(|| named("mobilization", &mobilization))
             .or_else(|| named("loss", &losses))
-            .or_else(|| key_of_step.split_once('.').map(|(section, rest)| format!("{section}: {rest}")))
+            .or_else(|| key.split_once('.').map(|(section, rest)| format!("{section}: {rest}")))
             .unwrap_or_else(|| key.to_string());
         match step {
-            Some(date) => format!(
-                "{} from {date}",
-                name.trim_end_matches(|c: char| c == ']' || c.is_ascii_digit()).trim_end_matches('[')
-            ),
+            Some(date) => format!("{name} from {date}"),
             None => name,
         }
+    }
+
+    /// The first day of input `key`'s step, when it is a step of a rate schedule of more
+    /// than one step.
+    fn schedule_step_start(&self, key: &str) -> Option<Date> {
+        let id = self.find_input(key)?;
+        let attrition = self.attrition.iter().map(|a| match &a.rate {
+            AttritionRate::Daily(s) | AttritionRate::Per1000(s) => s,
+        });
+        let streams = self.recruitment.iter().filter_map(|r| match &r.intake {
+            Intake::Rate { daily, .. } => Some(daily),
+            Intake::Pool { .. } => None,
+        });
+        attrition
+            .chain(streams)
+            .filter(|s| s.steps.len() > 1)
+            .find_map(|s| s.steps.iter().find(|(_, i)| *i == id).map(|(day, _)| self.start.add_days(*day)))
     }
     /// The unit of input `key`, in words, by what its key holds: people a day for a rate,
     /// a share for a fraction, days for a delay, and so on.

@@ -369,12 +369,11 @@ pub(super) fn nice_ceiling(x: f64) -> f64 {
         return 1.0;
     }
     let magnitude = libm::pow(10f64, libm::log10(x).floor());
-    [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .find(|&v| v >= x * (1.0 - 1e-12))
-        .unwrap_or(10.0 * magnitude)
+    ROUND.iter().chain([&10.0]).map(|m| m * magnitude).find(|&v| v >= x * (1.0 - 1e-12)).unwrap_or(10.0 * magnitude)
 }
+
+/// The round multiples of a power of ten that axes end on.
+const ROUND: [f64; 10] = [1.0, 1.2, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0];
 
 /// The largest round number (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6 or 8 × 10^k) at or below `x`.
 fn nice_floor(x: f64) -> f64 {
@@ -382,8 +381,9 @@ fn nice_floor(x: f64) -> f64 {
         return 0.0;
     }
     let magnitude = libm::pow(10f64, libm::log10(x).floor());
-    [10.0, 8.0, 6.0, 5.0, 4.0, 3.0, 2.5, 2.0, 1.5, 1.2, 1.0]
-        .iter()
+    [&10.0]
+        .into_iter()
+        .chain(ROUND.iter().rev())
         .map(|m| m * magnitude)
         .find(|&v| v <= x * (1.0 + 1e-12))
         .unwrap_or(magnitude)
