@@ -49,7 +49,7 @@ const SVG_FONT: &str = "DejaVu Sans, sans-serif";
 
 /// A CSS `@font-face` rule that declares the embedded DejaVu Sans, as a data URI, under
 /// the family name "DejaVu Sans" (for SVG files and the report page).
-pub fn font_face() -> String {
+pub fn font_face() -> &'static str {
     static RULE: OnceLock<String> = OnceLock::new();
     RULE.get_or_init(|| {
         format!(
@@ -57,7 +57,6 @@ pub fn font_face() -> String {
             crate::format::base64(DEJAVU_SANS)
         )
     })
-    .clone()
 }
 
 /// The marker of the font an SVG chart carries (see [`svg_with_font`]).
@@ -272,6 +271,27 @@ fn reference_line<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
     let (base_x, base_y) = area.get_base_pixel();
     let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Left, VPos::Center));
     area.draw(&Text::new(label, (x + 12 * k - base_x, y - base_y), style)).map_err(plot_error)?;
+    Ok(())
+}
+
+/// A dotted vertical line at `x` from `y0` to `y1` (a deadline, a break-even), labelled
+/// above its top in `style`.
+fn vertical_line<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, RangedCoordf64>>,
+    area: &DrawingArea<DB, Shift>,
+    x: f64,
+    (y0, y1): (f64, f64),
+    label: String,
+    style: TextStyle<'_>,
+    k: i32,
+) -> Result<(), PlotError> {
+    chart
+        .draw_series(DashedLineSeries::new([(x, y0), (x, y1)], 4 * k, 6 * k, MUTED.stroke_width((2 * k) as u32)))
+        .map_err(plot_error)?;
+    let (px, py) = chart.backend_coord(&(x, y1));
+    let (base_x, base_y) = area.get_base_pixel();
+    let style = style.pos(Pos::new(HPos::Center, VPos::Bottom));
+    area.draw(&Text::new(label, (px - base_x, py - 6 * k - base_y), style)).map_err(plot_error)?;
     Ok(())
 }
 

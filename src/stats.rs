@@ -163,6 +163,19 @@ pub struct ObservedCoverage {
     pub formation: Option<PointCoverage>,
 }
 
+impl ObservedCoverage {
+    /// The scores of the dated estimates under `[observed] <key>` (`strength`, `deployed`
+    /// or `formation`), if there are any.
+    pub fn points(&self, key: &str) -> Option<&PointCoverage> {
+        match key {
+            "strength" => self.strength.as_ref(),
+            "deployed" => self.deployed.as_ref(),
+            "formation" => self.formation.as_ref(),
+            _ => None,
+        }
+    }
+}
+
 /// The day on which the goal was first reached, over the runs that reached it.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct DayReached {

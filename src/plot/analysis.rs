@@ -229,16 +229,9 @@ impl Drawable for BreakEvenChart<'_> {
             )
             .map_err(plot_error)?;
         reference_line(&mut chart, &body, (x_lo, x_hi), b.target, format!("target {}", b.target), k)?;
-        let (base_x, base_y) = body.get_base_pixel();
         if let Some(v) = b.value {
-            let line = [(v, y_lo), (v, 1.0)];
-            chart
-                .draw_series(DashedLineSeries::new(line, 4 * k, 6 * k, MUTED.stroke_width(width(2))))
-                .map_err(plot_error)?;
-            let (x, y) = chart.backend_coord(&(v, 1.0));
-            let style = text_style(17 * k, &TEXT).pos(Pos::new(HPos::Center, VPos::Bottom));
             let label = format!("break-even {}", input_value(v));
-            body.draw(&Text::new(label, (x - base_x, y - 6 * k - base_y), style)).map_err(plot_error)?;
+            super::vertical_line(&mut chart, &body, v, (y_lo, 1.0), label, text_style(17 * k, &TEXT), k)?;
         }
         Ok(())
     }

@@ -87,10 +87,11 @@ impl Drawable for Comparison<'_, '_> {
         );
         let title = "Scenario comparison: the surplus beyond holding the line";
         let (header, body, _) = page(root, k, 130, title, 30, &footer_text)?;
-        draw_legend(&header, entries, &colors(entries), 40 * k, 72 * k, k)?;
+        let colors = colors(entries);
+        draw_legend(&header, entries, &colors, 40 * k, 72 * k, k)?;
         let (left, right) = body.split_horizontally(1000 * k);
-        draw_bands(&left, entries, k)?;
-        draw_probabilities(&right, entries, k)?;
+        draw_bands(&left, entries, &colors, k)?;
+        draw_probabilities(&right, entries, &colors, k)?;
         Ok(())
     }
 }
@@ -128,13 +129,13 @@ fn draw_legend<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Formation medians and 90% bands of every scenario on one date axis.
+/// Formation medians and 90% bands of every scenario on one date axis, each in its colour.
 fn draw_bands<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[ComparisonEntry<'_>],
+    colors: &[RGBColor],
     k: i32,
 ) -> Result<(), PlotError> {
-    let colors = colors(entries);
     // Only the scenarios with a surplus are drawn, and the date axis spans theirs.
     let drawn: Vec<usize> = match (0..entries.len()).filter(|&i| has_surplus(&entries[i])).collect::<Vec<_>>() {
         some if !some.is_empty() => some,
@@ -196,23 +197,13 @@ fn draw_bands<DB: DrawingBackend>(
     if let Some(size) = common_goal {
         reference_line(&mut chart, area, (0.0, last_day), size, goal_label(size), k)?;
     }
-    let (base_x, base_y) = area.get_base_pixel();
     for by in deadlines {
         let day = by.days_since(origin) as f64;
         if !(0.0..=last_day).contains(&day) {
             continue;
         }
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(day, 0.0), (day, y_max)],
-                4 * k,
-                6 * k,
-                super::MUTED.stroke_width(width(2)),
-            ))
-            .map_err(plot_error)?;
-        let (x, y) = chart.backend_coord(&(day, y_max));
-        let style = text_style(16 * k, &super::MUTED).pos(Pos::new(HPos::Center, VPos::Bottom));
-        area.draw(&Text::new(format!("by {by}"), (x - base_x, y - 6 * k - base_y), style)).map_err(plot_error)?;
+        let style = text_style(16 * k, &super::MUTED);
+        super::vertical_line(&mut chart, area, day, (0.0, y_max), format!("by {by}"), style, k)?;
     }
     Ok(())
 }
@@ -222,10 +213,11 @@ fn goal_label(size: f64) -> String {
     format!("new army {}", thousands(size))
 }
 
-/// The new-army probability per scenario: a bar with its 95% Wilson interval.
+/// The new-army probability per scenario: a dot with its 95% Wilson interval.
 fn draw_probabilities<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     entries: &[ComparisonEntry<'_>],
+    colors: &[RGBColor],
     k: i32,
 ) -> Result<(), PlotError> {
     let n = entries.len();
@@ -234,7 +226,6 @@ fn draw_probabilities<DB: DrawingBackend>(
         .map(|e| e.summary.new_army.as_ref().map(|g| format!("≥ {} by {}", goal_size(e), g.by)))
         .collect();
     let common_goal = goals.windows(2).all(|w| w[0] == w[1]).then(|| goals[0].clone()).flatten();
-    let colors = colors(entries);
     // Near-certain probabilities on a 0–1 axis all look like 1: the axis starts at a
     // round twentieth below the lowest interval, so 0.945 and 1.000 stand apart; each
     // value is a dot with its interval, and printed.

@@ -94,11 +94,10 @@ impl Drawable for CompositionChart<'_> {
         mesh.draw().map_err(plot_error)?;
 
         // A one-day horizon is drawn as two equal days, so its layers have an area.
-        let day_x = |d: usize| d as f64;
         let rows: Vec<&Vec<f64>> = if days == 1 { vec![&stack[0], &stack[0]] } else { stack.iter().collect() };
         for i in 0..s.composition_end.len() {
-            let upper = rows.iter().enumerate().map(|(d, c)| (day_x(d), c[i + 1]));
-            let lower = rows.iter().enumerate().rev().map(|(d, c)| (day_x(d), c[i]));
+            let upper = rows.iter().enumerate().map(|(d, c)| (d as f64, c[i + 1]));
+            let lower = rows.iter().enumerate().rev().map(|(d, c)| (d as f64, c[i]));
             let layer: Vec<(f64, f64)> = upper.chain(lower).collect();
             chart
                 .draw_series(std::iter::once(Polygon::new(layer, source_color(i).mix(0.85).filled())))

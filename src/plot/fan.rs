@@ -149,11 +149,7 @@ impl Drawable for FanChart<'_> {
         };
         // Dated estimates: over their series' panel, or a panel of their own for strength.
         for p in &self.observed.points {
-            let cover = match p.key.as_str() {
-                "strength" => coverage_of(&s.observed, |c| c.strength.as_ref()),
-                "deployed" => coverage_of(&s.observed, |c| c.deployed.as_ref()),
-                _ => coverage_of(&s.observed, |c| c.formation.as_ref()),
-            };
+            let cover = s.observed.as_ref().and_then(|c| c.points(&p.key));
             let inside = cover.map_or(String::new(), |c| match (c.inside_50, c.inside_90) {
                 (Some(a), Some(b)) => format!(
                     " · {} estimates (black, 90% error bars): {:.0}% inside the 50% band, {:.0}% inside the 90% band",
@@ -182,10 +178,20 @@ impl Drawable for FanChart<'_> {
                 }),
             }
         }
-        let coverage = s.observed.clone().unwrap_or_default();
+        let coverage = s.observed.as_ref();
         for (series, name, observed, cover) in [
-            (CASUALTIES, "Casualties since the start", self.observed.casualties.as_deref(), coverage.casualties),
-            (RECRUITED, "Recruited since the start", self.observed.recruited.as_deref(), coverage.recruited),
+            (
+                CASUALTIES,
+                "Casualties since the start",
+                self.observed.casualties.as_deref(),
+                coverage.and_then(|c| c.casualties),
+            ),
+            (
+                RECRUITED,
+                "Recruited since the start",
+                self.observed.recruited.as_deref(),
+                coverage.and_then(|c| c.recruited),
+            ),
         ] {
             if let Some(observed) = observed {
                 let caption = match cover {
@@ -256,14 +262,6 @@ struct Marks {
     estimates: bool,
     armies: bool,
     observed: bool,
-}
-
-/// The coverage of one kind of dated estimate, if scored.
-fn coverage_of(
-    observed: &Option<crate::stats::ObservedCoverage>,
-    of: impl Fn(&crate::stats::ObservedCoverage) -> Option<&crate::stats::PointCoverage>,
-) -> Option<&crate::stats::PointCoverage> {
-    observed.as_ref().and_then(of)
 }
 
 /// The days on which the median run's count of armies formed steps up, with the count:
@@ -525,13 +523,7 @@ fn draw_panel<DB: DrawingBackend>(
         }
     }
     if let Some((deadline, label)) = &panel.deadline {
-        let line = [(*deadline, 0.0), (*deadline, y_max)];
-        chart
-            .draw_series(DashedLineSeries::new(line, 4 * k, 6 * k, MUTED.stroke_width(width(2))))
-            .map_err(plot_error)?;
-        let (x, y) = chart.backend_coord(&(*deadline, y_max));
-        let style = text_style(17 * k, &MUTED).pos(Pos::new(HPos::Center, VPos::Bottom));
-        area.draw(&Text::new(label.clone(), (x - base_x, y - 6 * k - base_y), style)).map_err(plot_error)?;
+        super::vertical_line(&mut chart, area, *deadline, (0.0, y_max), label.clone(), text_style(17 * k, &MUTED), k)?;
     }
     Ok(())
 }

@@ -109,6 +109,17 @@ impl Key {
         }
     }
 
+    /// The bounds of a plain number key.
+    ///
+    /// # Panics
+    /// If the key is not a plain number (a mistake in this table, caught by every test).
+    pub fn bounds(&self) -> RangeInclusive<f64> {
+        match self.kind {
+            Kind::Number(min, max) => min..=max,
+            _ => panic!("`{}` is not a number key", self.name),
+        }
+    }
+
     /// The domain of an uncertain key.
     ///
     /// # Panics

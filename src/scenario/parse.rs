@@ -415,14 +415,19 @@ fn read_attrition(r: &mut Reader, mut t: Table<'_>, h: Option<Horizon>) -> Optio
 }
 
 fn read_name(r: &mut Reader, t: &mut Table<'_>, kind: &str, index: &str) -> String {
-    t.take("name").and_then(|f| r.string(&f)).unwrap_or_else(|| format!("{kind}{index}"))
+    name_or_default(r, t.take("name").as_ref(), kind, index)
+}
+
+/// The `name` given, or `<kind><index>` (`recruitment[0]`).
+fn name_or_default(r: &mut Reader, field: Option<&Field<'_>>, kind: &str, index: &str) -> String {
+    field.and_then(|f| r.string(f)).unwrap_or_else(|| format!("{kind}{index}"))
 }
 
 /// A recruitment stream's or mobilization wave's name, which also names its source in the
 /// composition outputs; where it is written is kept so that a duplicate can name both lines.
 fn read_source_name(r: &mut Reader, t: &mut Table<'_>, kind: &str, index: &str) -> String {
     let field = t.take("name");
-    let name = field.as_ref().and_then(|f| r.string(f)).unwrap_or_else(|| format!("{kind}{index}"));
+    let name = name_or_default(r, field.as_ref(), kind, index);
     let key = field.as_ref().map_or_else(|| t.path.clone(), |f| f.path.clone());
     let span = field.as_ref().map_or_else(|| t.span.clone(), |f| f.span());
     r.sources.push((key, name.clone(), span));
@@ -891,11 +896,9 @@ fn read_points_spec(r: &mut Reader, mut t: Table<'_>, series: usize) -> Option<P
     let sd_key = keys::find(keys::POINTS, "sd");
     let sd = match t.take("sd") {
         Some(f) => r.number(&f).and_then(|x| {
-            let (lo, hi) = match sd_key.kind {
-                keys::Kind::Number(lo, hi) => (lo, hi),
-                _ => (0.0, f64::MAX),
-            };
-            if (lo..=hi).contains(&x) {
+            let bounds = sd_key.bounds();
+            let (lo, hi) = (bounds.start(), bounds.end());
+            if bounds.contains(&x) {
                 Some(x)
             } else {
                 r.error_with_help(
