@@ -4,9 +4,9 @@
 //! run's start), then steps through the days, each flow drawing its daily noise from a
 //! stream of its own ([`crate::random::named_stream`]). Every stream depends only on the seed,
 //! the run index and a name, so results are identical on any number of threads.
-//! Each thread streams its runs' daily values into integer histograms of its own
-//! ([`crate::sketch`]), merged by exact addition, and writes each run's outcome into that
-//! run's slot; no floating-point sum is ever reduced across threads.
+//! The threads stream their runs' daily values into one set of integer histograms
+//! ([`crate::sketch::SharedDailyStats`]), added to exactly in any order, and write each
+//! run's outcome into that run's slot; no floating-point sum is ever reduced across threads.
 
 mod composition;
 mod run;
@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use crate::inputs::Design;
 pub use crate::ledger::{Ledger, RunOutcome, SERIES, series};
 use crate::scenario::Scenario;
-use crate::sketch::DailyStats;
+use crate::sketch::{DailyStats, SharedDailyStats};
 pub use run::Run;
 
 /// Days in the year over which an `annual_rate` applies.
@@ -116,20 +116,23 @@ pub fn recorded_series(scenario: &Scenario) -> usize {
     SERIES.len() + scenario.sources().len()
 }
 
-/// The most memory one worker thread holds for the daily statistics of a scenario of
-/// `days` days and `width` recorded series ([`recorded_series`]): its sketches
-/// ([`DailyStats::max_bytes`]) and the block of a task's daily values.
+/// The memory one worker thread holds besides the shared daily statistics, for a scenario
+/// of `days` days and `width` recorded series ([`recorded_series`]): the block of a task's
+/// daily values.
 pub const fn worker_bytes(days: u32, width: usize) -> u64 {
-    DailyStats::max_bytes(days, width) + days as u64 * width as u64 * runs_per_task(days, width) as u64 * 8
+    days as u64 * width as u64 * runs_per_task(days, width) as u64 * 8
 }
 
 /// The most memory simulating `runs` runs of `scenario` holds with `threads` worker
-/// threads: every run's outcome, each worker's statistics, and one more set (the merged
-/// statistics a batch of `--precision` adds to).
+/// threads: every run's outcome, each worker's block, the daily statistics the workers
+/// share, and one more set (the merged statistics a batch of `--precision` adds to).
 pub fn memory_bytes(scenario: &Scenario, runs: u64, threads: usize) -> u64 {
-    let per_task = runs_per_task(scenario.days, recorded_series(scenario)) as u64;
+    let width = recorded_series(scenario);
+    let per_task = runs_per_task(scenario.days, width) as u64;
     let workers = (threads as u64).min(runs.div_ceil(per_task)).max(1);
-    runs * crate::limits::RUN_BYTES + (workers + 1) * scenario_worker_bytes(scenario)
+    runs * crate::limits::RUN_BYTES
+        + 2 * DailyStats::max_bytes(scenario.days, width)
+        + workers * scenario_worker_bytes(scenario)
 }
 
 /// [`worker_bytes`] for `scenario`.
@@ -217,10 +220,11 @@ pub fn simulate_outcomes(
     run_parallel(scenario, count, &|i| runs.start + i as u64, values, progress, false).1
 }
 
-/// One worker per thread, each with sketches of its own (if `daily`), takes tasks of
-/// [`runs_per_task`] consecutive runs until none are left. Sketches hold integers, so
-/// merging them gives the same statistics however the runs were shared out; memory is one
-/// set of sketches per thread plus the outcomes.
+/// One worker per thread takes tasks of [`runs_per_task`] consecutive runs until none are
+/// left, and adds each task's daily values (if `daily`) to one set of statistics all
+/// workers share ([`SharedDailyStats`]). Sketches hold integers, so the statistics are
+/// the same however the runs were shared out; memory is that one set, a block of a
+/// task's values per thread, and the outcomes.
 fn run_parallel(
     scenario: &Scenario,
     count: usize,
@@ -242,47 +246,42 @@ fn run_parallel(
         Box::new(started.chunks_mut(per_task * waves))
     };
     let tasks = Mutex::new(outcomes.chunks_mut(per_task).zip(started_chunks).enumerate());
-    let sketches: Vec<Option<DailyStats>> = (0..workers)
-        .into_par_iter()
-        .map(|_| {
-            let mut stats = daily.then(|| DailyStats::new(scenario.days, sources));
-            // A task's daily values, `[run in task][day][series]`: each run writes its own
-            // contiguous stretch, and the sketches then take each day's values together.
-            let cells = if daily { scenario.days as usize * width } else { 0 };
-            let mut block = vec![0u64; cells * per_task];
-            loop {
-                let Some((task, (slots, starts))) = tasks.lock().expect("no worker panics").next() else { break };
-                for (i, slot) in slots.iter_mut().enumerate() {
-                    let run = run_at(task * per_task + i);
-                    let state = run_days(Run::new(scenario, run, &values(run)), |day, r| {
-                        if daily {
-                            let at = (i * scenario.days as usize + day as usize) * width;
-                            let series = r.ledger().series().into_iter().chain(r.composition().iter().copied());
-                            for (cell, v) in block[at..at + width].iter_mut().zip(series) {
-                                *cell = v;
-                            }
+    let shared = daily.then(|| SharedDailyStats::new(scenario.days, sources));
+    (0..workers).into_par_iter().for_each(|worker| {
+        // A task's daily values, `[run in task][day][series]`: each run writes its own
+        // contiguous stretch, and the shared statistics then take each day's values together.
+        let cells = if daily { scenario.days as usize * width } else { 0 };
+        let mut block = vec![0u64; cells * per_task];
+        // Workers start adding at spans of days far apart.
+        let start = shared.as_ref().map_or(0, |s| worker * s.spans() / workers);
+        loop {
+            let Some((task, (slots, starts))) = tasks.lock().expect("no worker panics").next() else { break };
+            for (i, slot) in slots.iter_mut().enumerate() {
+                let run = run_at(task * per_task + i);
+                let state = run_days(Run::new(scenario, run, &values(run)), |day, r| {
+                    if daily {
+                        let at = (i * scenario.days as usize + day as usize) * width;
+                        let series = r.ledger().series().into_iter().chain(r.composition().iter().copied());
+                        for (cell, v) in block[at..at + width].iter_mut().zip(series) {
+                            *cell = v;
                         }
-                    });
-                    for (start, day) in starts[i * waves..(i + 1) * waves].iter_mut().zip(state.waves_started()) {
-                        *start = day;
                     }
-                    *slot = state.outcome();
-                    if let Some(p) = progress {
-                        p.fetch_add(1, Ordering::Relaxed);
-                    }
+                });
+                for (start, day) in starts[i * waves..(i + 1) * waves].iter_mut().zip(state.waves_started()) {
+                    *start = day;
                 }
-                if let Some(stats) = stats.as_mut() {
-                    stats.record_block(&block[..slots.len() * cells]);
+                *slot = state.outcome();
+                if let Some(p) = progress {
+                    p.fetch_add(1, Ordering::Relaxed);
                 }
             }
-            stats
-        })
-        .collect();
-    let merged = sketches.into_iter().flatten().reduce(|mut all, more| {
-        all.merge(&more);
-        all
+            if let Some(stats) = shared.as_ref() {
+                stats.record_block(&block[..slots.len() * cells], start);
+            }
+        }
     });
     drop(tasks);
+    let merged = shared.map(SharedDailyStats::into_stats);
     (merged, outcomes, started)
 }
 

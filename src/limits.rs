@@ -15,7 +15,7 @@ pub struct Limits {
     pub max_outcome_bytes: u64,
     /// Largest scenario file read, in bytes (10 MiB: a hand-written scenario is a few KiB).
     pub max_file_bytes: u64,
-    /// Most memory a run may hold in all, outcomes and every thread's daily statistics
+    /// Most memory a run may hold in all: outcomes, daily statistics and every thread's block
     /// together (16 GiB, two thirds of the project's 24 GB machines): more threads than
     /// fit are not started.
     pub max_memory_bytes: u64,

@@ -180,12 +180,12 @@ pub fn precision_for(
 /// A run that would not fit in memory even on one thread.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 #[error(
-    "these runs would need {gib:.1} GiB even on one thread (each run's outcome, and per thread {per_thread:.2} GiB of daily statistics for the longest horizon), more than the {limit} GiB allowed; use fewer runs or days, or shards (--shard K/N)"
+    "these runs would need {gib:.1} GiB even on one thread (each run's outcome, the daily statistics for the longest horizon, and {per_thread:.2} GiB of a task's daily values per thread), more than the {limit} GiB allowed; use fewer runs or days, or shards (--shard K/N)"
 )]
 pub struct MemoryError {
     /// What one thread would need, in GiB.
     pub gib: f64,
-    /// One thread's statistics, in GiB.
+    /// One thread's block of a task's daily values, in GiB.
     pub per_thread: f64,
     /// The limit, in GiB.
     pub limit: u64,
@@ -194,7 +194,7 @@ pub struct MemoryError {
 /// The most worker threads, at most `requested`, with which `scenarios` (each with at most
 /// `runs` runs) fit in [`crate::limits::Limits::max_memory_bytes`], when they are simulated
 /// at most `threads` at a time ([`simulate_all`]): the `threads` hungriest scenarios' runs'
-/// outcomes and every worker's daily statistics ([`engine::memory_bytes`]), and what each
+/// outcomes, their daily statistics and every worker's block ([`engine::memory_bytes`]), and what each
 /// finished scenario keeps (a byte a run, for paired comparisons).
 ///
 /// # Errors

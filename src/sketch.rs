@@ -329,12 +329,19 @@ impl DailyStats {
     /// # Panics
     /// If the block is not a whole number of runs' days × series.
     pub fn record_block(&mut self, block: &[u64]) {
-        let per_run = self.sketches.len();
+        self.record_block_from(block, self.days, 0);
+    }
+
+    /// [`DailyStats::record_block`] for a block of `block_days` days a run, of which these
+    /// statistics take the days from `first_day` on (as many as they cover).
+    fn record_block_from(&mut self, block: &[u64], block_days: u32, first_day: u32) {
+        let per_run = block_days as usize * self.width;
         assert!(per_run > 0 && block.len().is_multiple_of(per_run), "a block of whole runs' daily values");
+        assert!(first_day + self.days <= block_days, "days within the block");
         let runs = block.len() / per_run;
         let mut values = vec![0u64; runs];
         for (day, sketches) in self.sketches.chunks_exact_mut(self.width).enumerate() {
-            let at = day * self.width;
+            let at = (first_day as usize + day) * self.width;
             for (series, sketch) in sketches.iter_mut().enumerate() {
                 for (v, run) in values.iter_mut().zip(block.chunks_exact(per_run)) {
                     *v = run[at + series];
@@ -403,6 +410,76 @@ impl DailyStats {
             rest = r;
         }
         Some((DailyStats { days, width, sketches }, rest))
+    }
+}
+
+/// One set of daily statistics that every worker thread adds its blocks to, where each
+/// would otherwise keep a set of its own: the days in consecutive spans, each behind a lock,
+/// so threads add to different spans side by side. Sketches hold integers, so the result
+/// does not depend on which thread added what, or when.
+pub struct SharedDailyStats {
+    days: u32,
+    sources: usize,
+    /// Spans of days, in order, each with the day it starts on.
+    spans: Vec<(u32, std::sync::Mutex<DailyStats>)>,
+}
+
+impl SharedDailyStats {
+    /// Spans of days locked one at a time: enough that two threads rarely meet, few enough
+    /// that a block takes few locks.
+    const SPANS: u32 = 32;
+
+    /// No runs yet, over `days` days, of the [`SERIES`] and `sources` sources.
+    pub fn new(days: u32, sources: usize) -> Self {
+        let span = days.div_ceil(Self::SPANS).max(1);
+        let spans = (0..days)
+            .step_by(span as usize)
+            .map(|first| (first, std::sync::Mutex::new(DailyStats::new(span.min(days - first), sources))))
+            .collect();
+        Self { days, sources, spans }
+    }
+
+    /// Adds the runs of a block laid out as for [`DailyStats::record_block`], starting at
+    /// the span `start` (out of [`SharedDailyStats::spans`]) and going round, taking first
+    /// the spans no other thread holds, so that threads starting apart rarely wait.
+    pub fn record_block(&self, block: &[u64], start: usize) {
+        let count = self.spans.len();
+        let mut pending: Vec<usize> = (0..count).map(|i| (start + i) % count).collect();
+        while !pending.is_empty() {
+            let before = pending.len();
+            pending.retain(|&i| {
+                let (first, span) = &self.spans[i];
+                match span.try_lock() {
+                    Ok(mut stats) => {
+                        stats.record_block_from(block, self.days, *first);
+                        false
+                    }
+                    Err(std::sync::TryLockError::WouldBlock) => true,
+                    Err(std::sync::TryLockError::Poisoned(_)) => panic!("a worker panicked"),
+                }
+            });
+            if pending.len() == before {
+                // Every span left is busy: wait for the first.
+                let (first, span) = &self.spans[pending.remove(0)];
+                span.lock().expect("no worker panics").record_block_from(block, self.days, *first);
+            }
+        }
+    }
+
+    /// Spans of days, each locked on its own.
+    pub fn spans(&self) -> usize {
+        self.spans.len()
+    }
+
+    /// The statistics of every day, in one set.
+    pub fn into_stats(self) -> DailyStats {
+        let mut spans = self.spans.into_iter().map(|(_, s)| s.into_inner().expect("no worker panics"));
+        let mut all = spans.next().unwrap_or_else(|| DailyStats::new(0, self.sources));
+        for span in spans {
+            all.days += span.days;
+            all.sketches.extend(span.sketches);
+        }
+        all
     }
 }
 
@@ -517,6 +594,36 @@ mod tests {
                 assert_eq!(s.percentile(percent), percentile_sorted(&sorted, percent), "p{percent}");
             }
         }
+    }
+
+    #[test]
+    fn shared_statistics_equal_one_set_whatever_the_threads_and_spans() {
+        // 77 days: spans of 3 days, the last of 2; blocks of 5 runs, 2 sources.
+        let (days, sources) = (77u32, 2);
+        let width = SERIES.len() + sources;
+        let mut rng = named_stream(8, 0, "shared");
+        let mut draw = move || rand::Rng::next_u64(&mut rng);
+        // Values of every magnitude up to 2⁴⁰, so that sketches widen.
+        let blocks: Vec<Vec<u64>> =
+            (0..12).map(|_| (0..5 * days as usize * width).map(|_| draw() % (1 << (draw() % 40))).collect()).collect();
+        let mut one = DailyStats::new(days, sources);
+        for block in &blocks {
+            one.record_block(block);
+        }
+        let shared = SharedDailyStats::new(days, sources);
+        assert_eq!(shared.spans(), 26);
+        std::thread::scope(|scope| {
+            for (worker, half) in blocks.chunks(6).enumerate() {
+                let shared = &shared;
+                scope.spawn(move || {
+                    for block in half {
+                        shared.record_block(block, worker * 13);
+                    }
+                });
+            }
+        });
+        assert_eq!(shared.into_stats(), one);
+        assert_eq!(SharedDailyStats::new(1, sources).into_stats(), DailyStats::new(1, sources));
     }
 
     #[test]

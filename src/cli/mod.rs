@@ -269,7 +269,7 @@ impl SimulationOptions {
         let threads = crate::pipeline::threads_that_fit(scenarios, runs, requested).map_err(Failure::input)?;
         if threads < requested && !self.output.quiet {
             eprintln!(
-                "note: using {threads} worker thread{}, not {requested}: each keeps up to {:.2} GiB of daily statistics, and a run may hold {} GiB in all",
+                "note: using {threads} worker thread{}, not {requested}: each keeps a task's daily values ({:.2} GiB) besides the daily statistics, and a run may hold {} GiB in all",
                 if threads == 1 { "" } else { "s" },
                 scenarios.iter().map(crate::engine::scenario_worker_bytes).max().unwrap_or(0) as f64
                     / f64::from(1u32 << 30),
