@@ -115,7 +115,14 @@ fn draw_legend<DB: DrawingBackend>(
     let (mut x, mut y) = (x0, y0);
     for (i, e) in entries.iter().enumerate() {
         let name = shorten(&e.summary.name, 40);
-        let name = if has_surplus(e) { name } else { format!("{name} (no surplus: not drawn)") };
+        let name = if !has_surplus(e) {
+            format!("{name} (no surplus: not drawn)")
+        } else if deploys(e) {
+            // Its formation falls each time an army is formed and sent to the front.
+            format!("{name} (armies deployed as formed)")
+        } else {
+            name
+        };
         let (w, _) = area.estimate_text_size(&name, &style).map_err(plot_error)?;
         if x + 44 * k + w as i32 > right_edge && x > x0 {
             x = x0;
@@ -158,14 +165,17 @@ fn draw_bands<DB: DrawingBackend>(
 
     let caption = "Formation (persons): median, and 90% of runs between the outlines";
     area.draw(&Text::new(caption, (16 * k, 12 * k), text_style(22 * k, &TEXT))).map_err(plot_error)?;
-    let ticks = date_ticks(origin, 0, last_day as i64);
+    let right = common_goal.map_or(150 * k, |size| room_for(area, &goal_label(size), 17 * k, 150 * k, k));
+    let y_labels = room_for(area, &thousands(y_max), 17 * k, 120 * k, k);
+    let axis_px = (area.dim_in_pixel().0 as i32 - 16 * k - right - y_labels) / k;
+    let ticks = date_ticks(origin, 0, last_day as i64, i64::from(axis_px));
     let mut chart = ChartBuilder::on(area)
         .margin_top(56 * k)
         .margin_bottom(6 * k)
         .margin_left(16 * k)
-        .margin_right(common_goal.map_or(150 * k, |size| room_for(area, &goal_label(size), 17 * k, 150 * k, k)))
+        .margin_right(right)
         .x_label_area_size(44 * k)
-        .y_label_area_size(room_for(area, &thousands(y_max), 17 * k, 120 * k, k))
+        .y_label_area_size(y_labels)
         .build_cartesian_2d(TickedAxis::new(0.0, last_day, ticks.iter().map(|t| t.day).collect()), 0f64..y_max)
         .map_err(plot_error)?;
     let label_of = |x: &f64| ticks.iter().find(|t| (t.day - x).abs() < 0.5).map_or(String::new(), |t| t.label.clone());
@@ -285,8 +295,23 @@ fn draw_probabilities<DB: DrawingBackend>(
             if common_goal.is_some() { String::new() } else { format!(" {}", goals[i].clone().unwrap_or_default()) };
         let text = format!("{name}: {}{own_goal}", probability_triple(p, lo, hi));
         area.draw(&Text::new(text, above, style)).map_err(plot_error)?;
+        if goal.deploy {
+            // How many, beneath the bar: a scenario that deploys its armies is not judged by
+            // whether one was reached alone.
+            let b = &goal.armies_formed.band;
+            let text = format!("armies formed by {}: median {}, 90% of runs {}–{}", goal.by, b.p50, b.p5, b.p95);
+            let (x, py) = chart.backend_coord(&(x_lo, y + 0.30));
+            let below = (x + 4 * k - base_x, py + 2 * k - base_y);
+            let style = text_style(15 * k, &super::MUTED).pos(Pos::new(HPos::Left, VPos::Top));
+            area.draw(&Text::new(text, below, style)).map_err(plot_error)?;
+        }
     }
     Ok(())
+}
+
+/// Whether the scenario forms armies and deploys them (`[goal] deploy = true`).
+fn deploys(e: &ComparisonEntry<'_>) -> bool {
+    e.summary.new_army.as_ref().is_some_and(|g| g.deploy)
 }
 
 fn goal_size(e: &ComparisonEntry<'_>) -> String {

@@ -71,7 +71,9 @@ impl Drawable for CompositionChart<'_> {
         let top = stack.iter().map(|c| c[c.len() - 1]).fold(0.0, f64::max);
         let y_max = nice_ceiling((top * 1.06).max(10.0));
         let last_day = days.saturating_sub(1).max(1) as f64;
-        let ticks = date_ticks(s.start, 0, last_day as i64);
+        let y_labels = room_for(&body, &thousands(y_max), 17 * k, 120 * k, k);
+        let axis_px = (body.dim_in_pixel().0 as i32 - (16 + 60) * k - y_labels) / k;
+        let ticks = date_ticks(s.start, 0, last_day as i64, i64::from(axis_px));
         let tick_days: Vec<f64> = ticks.iter().map(|t| t.day).collect();
         let mut chart = ChartBuilder::on(&body)
             .margin_top(20 * k)
@@ -79,7 +81,7 @@ impl Drawable for CompositionChart<'_> {
             .margin_left(16 * k)
             .margin_right(60 * k)
             .x_label_area_size(44 * k)
-            .y_label_area_size(room_for(&body, &thousands(y_max), 17 * k, 120 * k, k))
+            .y_label_area_size(y_labels)
             .build_cartesian_2d(TickedAxis::new(0.0, last_day, tick_days), 0f64..y_max)
             .map_err(plot_error)?;
         let label_of =

@@ -77,7 +77,6 @@ impl Drawable for FanChart<'_> {
             header.draw(&Text::new(description, (40 * k, 56 * k), text_style(18 * k, &MUTED))).map_err(plot_error)?;
         }
 
-        let ticks = date_ticks(s.start, 0, i64::from(s.days) - 1);
         let deploy = s.new_army.as_ref().is_some_and(|g| g.deploy);
         let deployed = Panel {
             caption: if deploy {
@@ -245,6 +244,8 @@ impl Drawable for FanChart<'_> {
             label.map_or(0, |label| room_for(&header, label, 17 * k, 0, k))
         });
         let margins = (left.fold(120 * k, i32::max), right.fold(200 * k, i32::max));
+        let axis_px = (panels.dim_in_pixel().0 as i32 - 16 * k - margins.0 - margins.1) / k;
+        let ticks = date_ticks(s.start, 0, i64::from(s.days) - 1, i64::from(axis_px));
         let areas = panels.split_evenly((list.len(), 1));
         for (area, panel) in areas.iter().zip(&list) {
             draw_panel(area, &bands, &ticks, panel, margins, k)?;

@@ -12,11 +12,14 @@ pub struct Tick {
     pub label: String,
 }
 
-/// Ticks for days `first..=last` counted from `start`: about 6 to 14 of them, on calendar
-/// boundaries (whole weeks for short horizons, else the first of a month), so the labels
-/// never crowd a 1,000-pixel axis.
-pub fn date_ticks(start: Date, first: i64, last: i64) -> Vec<Tick> {
-    let span = (last - first).max(1);
+/// Ticks for days `first..=last` counted from `start` on an axis `axis_px` pixels long (at
+/// the chart's base scale): on calendar boundaries (whole weeks for short horizons, else
+/// the first of a month), about 6 to 14 of them on an axis of 1,000 pixels or more, and
+/// fewer on a shorter one, so that the labels never crowd (a label such as "Oct 2023"
+/// takes about 70 pixels).
+pub fn date_ticks(start: Date, first: i64, last: i64, axis_px: i64) -> Vec<Tick> {
+    // The steps below are chosen for 1,000 pixels: a shorter axis counts as a longer span.
+    let span = (last - first).max(1) * 1000 / axis_px.clamp(1, 1000);
     if span <= 75 {
         let step = match span {
             0..=14 => 1,
@@ -89,7 +92,7 @@ mod tests {
 
     #[test]
     fn two_years_get_quarters_with_the_year_on_its_first_tick() {
-        let t = date_ticks(d(2023, 9, 3), 0, 729);
+        let t = date_ticks(d(2023, 9, 3), 0, 729, 1000);
         let labels: Vec<&str> = t.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(labels, ["Oct 2023", "Jan 2024", "Apr", "Jul", "Oct", "Jan 2025", "Apr", "Jul"]);
         assert_eq!(t[0].day, 28.0); // 2023-10-01
@@ -97,14 +100,14 @@ mod tests {
 
     #[test]
     fn a_month_gets_days_and_a_year_months() {
-        let t = date_ticks(d(2024, 1, 1), 0, 29);
+        let t = date_ticks(d(2024, 1, 1), 0, 29, 1000);
         assert_eq!(t[0].label, "1 Jan 2024");
         assert_eq!(t[1].label, "4 Jan");
-        let t = date_ticks(d(2023, 12, 20), 0, 29);
+        let t = date_ticks(d(2023, 12, 20), 0, 29, 1000);
         let labels: Vec<&str> = t.iter().map(|t| t.label.as_str()).collect();
         assert_eq!(labels[..6], ["20 Dec 2023", "23 Dec", "26 Dec", "29 Dec", "1 Jan 2024", "4 Jan"]);
         // 2024 is a leap year: 2025-01-01 is day 366.
-        let t = date_ticks(d(2024, 1, 1), 0, 366);
+        let t = date_ticks(d(2024, 1, 1), 0, 366, 1000);
         assert_eq!(t.len(), 13);
         assert_eq!(t[0].label, "Jan 2024");
         assert_eq!(t[12].label, "Jan 2025");
@@ -113,9 +116,34 @@ mod tests {
     #[test]
     fn tick_counts_stay_readable_for_any_horizon() {
         for days in [1, 2, 10, 30, 60, 90, 200, 365, 500, 730, 1000, 1825, 3650, 10_000, 36_500] {
-            let n = date_ticks(d(2023, 9, 3), 0, days - 1).len();
+            let n = date_ticks(d(2023, 9, 3), 0, days - 1, 1000).len();
             assert!((1..=16).contains(&n), "{days} days: {n} ticks");
         }
+    }
+
+    #[test]
+    fn labels_keep_apart_on_short_axes_too() {
+        // The comparison's date axis is about 720 pixels; a label's width is taken as 10
+        // pixels a character (DejaVu Sans at the charts' 17 pixels averages under 10).
+        for axis_px in [400, 550, 720, 1000, 1400] {
+            for days in [20, 60, 90, 200, 365, 500, 730, 1000, 1026, 1460, 1825, 3650, 10_000, 36_500] {
+                let ticks = date_ticks(d(2023, 9, 3), 0, days - 1, axis_px);
+                let px = |day: f64| day * axis_px as f64 / (days - 1) as f64;
+                for pair in ticks.windows(2) {
+                    let room = (pair[0].label.len().max(pair[1].label.len()) * 10) as f64;
+                    let gap = px(pair[1].day) - px(pair[0].day);
+                    assert!(
+                        gap >= room,
+                        "{days} days on {axis_px} px: {:?} and {:?} {gap:.0} px apart",
+                        pair[0],
+                        pair[1]
+                    );
+                }
+            }
+        }
+        // A 1,000-day comparison on 720 pixels gets half-years, not crowded quarters.
+        let labels: Vec<String> = date_ticks(d(2023, 9, 3), 0, 999, 720).into_iter().map(|t| t.label).collect();
+        assert_eq!(labels, ["Jan 2024", "Jul", "Jan 2025", "Jul", "Jan 2026"]);
     }
 }
 

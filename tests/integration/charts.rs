@@ -382,3 +382,41 @@ fn svg_text_is_set_in_the_embedded_font() {
         !stripped.contains("@font-face") && stripped.starts_with("<svg") && stripped.ends_with(&svg[svg.len() - 20..])
     );
 }
+
+#[test]
+fn a_comparison_says_which_scenarios_deploy_their_armies_and_keeps_its_dates_apart() {
+    // 1,000 days, as the shipped scenarios side by side: the date axis of the comparison's
+    // left panel is narrower than a fan's, and its quarters' labels once touched.
+    // From September, as they start: "Oct 2023" and "Jan 2024" were the labels that touched.
+    let long = GROWING
+        .replace("days = 120", "days = 1000")
+        .replace("runs = 100", "runs = 20")
+        .replace("2024-01-01", "2023-09-03");
+    let deploying =
+        format!("name = \"Deploying\"\n{}", long.replace("new_army = 20000\n", "new_army = 20000\ndeploy = true\n"));
+    let holding = format!("name = \"Holding\"\n{long}");
+    let svg = comparison(&[deploying, holding], |entries| {
+        String::from_utf8(plot::comparison_chart(entries, Format::Svg).expect("draws")).expect("UTF-8")
+    });
+    assert_texts_inside(&svg);
+    let texts: Vec<String> = svg_texts(&svg).into_iter().map(|t| t.3).collect();
+    // Its formation falls each time an army is formed, and the legend says why.
+    assert!(texts.iter().any(|t| t == "Deploying (armies deployed as formed)"), "{texts:?}");
+    assert!(texts.iter().any(|t| t == "Holding"), "{texts:?}");
+    // How many armies, beneath its probability; none for the scenario that only holds.
+    let armies: Vec<&String> = texts.iter().filter(|t| t.starts_with("armies formed by ")).collect();
+    assert_eq!(armies.len(), 1, "{texts:?}");
+    assert!(armies[0].contains(": median ") && armies[0].contains(", 90% of runs "), "{}", armies[0]);
+    // The date labels along the bottom of the left panel do not touch.
+    let extents = text_extents(&svg);
+    let mut dates: Vec<(f64, f64)> = extents
+        .iter()
+        .filter(|t| ["Jan", "Apr", "Jul", "Oct"].iter().any(|m| t.0.starts_with(m)))
+        .map(|t| (t.1, t.2))
+        .collect();
+    dates.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert!(dates.len() >= 3, "{dates:?}");
+    for pair in dates.windows(2) {
+        assert!(pair[1].0 - pair[0].1 >= 10.0, "date labels {pair:?} closer than 10 px");
+    }
+}
