@@ -63,12 +63,50 @@ pub fn summary_json(summary: &Summary) -> String {
     s
 }
 
-fn triple(b: &Band) -> String {
-    format!("{} / {} / {}", thousands(b.p5), thousands(b.p50), thousands(b.p95))
+/// One cell of the headline: text, or a band's 5th, 50th and 95th percentiles.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// A name, a number or a date, as written.
+    Text(String),
+    /// `[p5, p50, p95]`, each written with thousands separators.
+    Percentiles([String; 3]),
 }
 
-/// The terminal table: one row per scenario.
-pub fn table(summaries: &[Summary]) -> String {
+impl Cell {
+    fn of_band(b: &Band) -> Self {
+        Cell::Percentiles([thousands(b.p5), thousands(b.p50), thousands(b.p95)])
+    }
+
+    /// As the terminal writes it: `p5 / p50 / p95` for percentiles.
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Text(t) => t.clone(),
+            Cell::Percentiles([lo, mid, hi]) => format!("{lo} / {mid} / {hi}"),
+        }
+    }
+}
+
+/// Columns of the headline.
+pub const HEADLINE_COLUMNS: usize = 12;
+
+/// The headline numbers of every scenario, one row each: what the terminal table and the
+/// report's table show.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Headline {
+    /// Column names.
+    pub header: [&'static str; HEADLINE_COLUMNS],
+    /// What each column's numbers are (`p5 / p50 / p95`, `p50`), or "".
+    pub sub: [&'static str; HEADLINE_COLUMNS],
+    /// Columns of text (aligned left); the others hold numbers (aligned right).
+    pub text_columns: [usize; 3],
+    /// One row per scenario.
+    pub rows: Vec<[Cell; HEADLINE_COLUMNS]>,
+    /// A note on the starred column, when any scenario has a goal.
+    pub footnote: Option<&'static str>,
+}
+
+/// The headline numbers of `summaries` ([`Headline`]).
+pub fn headline(summaries: &[Summary]) -> Headline {
     let header = [
         "scenario",
         "deployed at end",
@@ -84,7 +122,7 @@ pub fn table(summaries: &[Summary]) -> String {
         "median day reached",
     ];
     let sub = ["", "p5 / p50 / p95", "p5 / p50 / p95", "p50", "p50", "", "", "", "p50", "", "", ""];
-    let rows: Vec<[String; 12]> = summaries
+    let rows = summaries
         .iter()
         .map(|s| {
             let goal = match &s.new_army {
@@ -106,13 +144,13 @@ pub fn table(summaries: &[Summary]) -> String {
                 }
                 None => ["none".to_string(), "-".into(), "-".into(), "-".into(), "-".into(), "-".into(), "-".into()],
             };
-            let [goal, ever, held, armies, one, two, day] = goal;
+            let [goal, ever, held, armies, one, two, day] = goal.map(Cell::Text);
             [
-                s.name.clone(),
-                triple(&s.deployed_end),
-                triple(&s.formation_end),
-                thousands(s.casualties_total.p50),
-                thousands(s.recruited_total.p50),
+                Cell::Text(s.name.clone()),
+                Cell::of_band(&s.deployed_end),
+                Cell::of_band(&s.formation_end),
+                Cell::Text(thousands(s.casualties_total.p50)),
+                Cell::Text(thousands(s.recruited_total.p50)),
                 goal,
                 ever,
                 held,
@@ -123,17 +161,28 @@ pub fn table(summaries: &[Summary]) -> String {
             ]
         })
         .collect();
+    let footnote = summaries.iter().any(|s| s.new_army.is_some()).then_some(
+        "* armies by the deadline: formed and deployed with [goal] deploy = true, else the armies' worth of formation on the deadline",
+    );
+    Headline { header, sub, text_columns: [0, 5, 11], rows, footnote }
+}
+
+/// The terminal table: one row per scenario ([`headline`]).
+pub fn table(summaries: &[Summary]) -> String {
+    let h = headline(summaries);
+    let rows: Vec<[String; HEADLINE_COLUMNS]> = h.rows.iter().map(|r| r.each_ref().map(Cell::text)).collect();
     // Text left (scenario, goal, date), numbers right.
-    let columns = Columns::fit(&[&header, &sub], &rows, &[0, 5, 11]);
-    let mut out = columns.line(&header);
-    out += &columns.line(&sub);
+    let columns = Columns::fit(&[&h.header, &h.sub], &rows, &h.text_columns);
+    let mut out = columns.line(&h.header);
+    out += &columns.line(&h.sub);
     let rule: Vec<String> = columns.widths.iter().map(|&w| "-".repeat(w)).collect();
     out += &columns.line(&rule);
     for r in &rows {
         out += &columns.line(r);
     }
-    if summaries.iter().any(|s| s.new_army.is_some()) {
-        out += "* armies by the deadline: formed and deployed with [goal] deploy = true, else the armies' worth of formation on the deadline\n";
+    if let Some(note) = h.footnote {
+        out += note;
+        out.push('\n');
     }
     out
 }

@@ -442,7 +442,8 @@ pub fn report_file(
     };
     let summaries: Vec<crate::stats::Summary> = finished.iter().map(|f| f.summary.clone()).collect();
     let run_id = finished.first().map_or(String::new(), |f| f.summary.run_id.clone());
-    Ok(crate::report::report_html(&run_id, &output::table(&summaries), comparison.as_deref(), &sections).into_bytes())
+    Ok(crate::report::report_html(&run_id, &output::headline(&summaries), comparison.as_deref(), &sections)
+        .into_bytes())
 }
 
 /// Simulates shard `shard` of a scenario's runs (loaded with `overrides`): its run indices

@@ -1,5 +1,5 @@
 //! `report.html`: one self-contained page per run that an analyst can attach to an email —
-//! the headline table as printed, the comparison chart, and for each scenario its fan (and
+//! the headline numbers as a table, the comparison chart, and for each scenario its fan (and
 //! composition) with its description, its uncertain inputs with the scenario's own notes
 //! on their sources, the provenance of every number, and links to the files beside it.
 //!
@@ -9,6 +9,7 @@
 
 use std::fmt::Write as _;
 
+use crate::output::{Cell, Headline};
 use crate::scenario::Scenario;
 use crate::stats::Summary;
 
@@ -48,7 +49,12 @@ h1 { font-size: 1.6em; margin-bottom: 0.2em; }
 h2 { font-size: 1.3em; margin-top: 2em; border-bottom: 2px solid #0072b2; padding-bottom: 0.2em; }
 h3 { font-size: 1.05em; margin-top: 1.4em; }
 .muted { color: #646464; }
-pre { font-size: 11px; overflow-x: auto; background: #f6f6f6; padding: 0.8em; }
+table.headline { font-size: 0.85em; }
+table.headline th { vertical-align: bottom; }
+table.headline .num { text-align: right; }
+table.headline td { white-space: nowrap; }
+table.headline td:first-child { white-space: normal; }
+.band { color: #646464; font-size: 0.85em; font-weight: normal; }
 figure { margin: 1em 0; }
 figure svg { width: 100%; height: auto; display: block; }
 svg text { font-family: 'DejaVu Sans', sans-serif; }
@@ -60,9 +66,14 @@ dt { color: #646464; }
 dd { margin: 0; word-break: break-all; }
 ";
 
-/// The report page: the headline `table` as printed, the `comparison` chart (SVG) when
+/// The report page: the `headline` numbers as a table, the `comparison` chart (SVG) when
 /// there is one, and a section per scenario.
-pub fn report_html(run_id: &str, table: &str, comparison: Option<&str>, scenarios: &[ReportScenario<'_>]) -> String {
+pub fn report_html(
+    run_id: &str,
+    headline: &Headline,
+    comparison: Option<&str>,
+    scenarios: &[ReportScenario<'_>],
+) -> String {
     let mut h = String::new();
     let names: Vec<String> = scenarios.iter().map(|s| s.scenario.name().to_string()).collect();
     let title = match names.len() {
@@ -86,10 +97,9 @@ pub fn report_html(run_id: &str, table: &str, comparison: Option<&str>, scenario
         if scenarios.len() == 1 { "" } else { "s" }
     );
     h += "<h2>Headline</h2>\n";
-    let _ = writeln!(h, "<pre>{}</pre>", escape(table.trim_end()));
+    headline_table(&mut h, headline);
     h += "<p class=\"muted\">P(ever reached): formation reached the new army's size on some day up to the deadline. \
-          P(held at deadline): it held that size on the deadline itself. Armies: formed and deployed with <code>deploy = true</code>, \
-          else the armies' worth of formation on the deadline.</p>\n";
+          P(held at deadline): it held that size on the deadline itself.</p>\n";
     if let Some(svg) = comparison {
         h += "<figure class=\"chart\" id=\"comparison\">\n";
         h += svg;
@@ -100,6 +110,42 @@ pub fn report_html(run_id: &str, table: &str, comparison: Option<&str>, scenario
     }
     h += "</body>\n</html>\n";
     h
+}
+
+/// The headline as an HTML table that fits the page: each band as its median, with the
+/// 5th to 95th percentiles beneath it, where the terminal writes `p5 / p50 / p95` on one
+/// line; text left, numbers right.
+fn headline_table(h: &mut String, headline: &Headline) {
+    let numeric = |i: usize| !headline.text_columns.contains(&i);
+    h.push_str("<table class=\"headline\">\n<thead><tr>");
+    for (i, (name, sub)) in headline.header.iter().zip(headline.sub).enumerate() {
+        let class = if numeric(i) { " class=\"num\"" } else { "" };
+        let sub = match sub {
+            "p5 / p50 / p95" => "<br/><span class=\"band\">median<br/>5th–95th percentile</span>",
+            "p50" => "<br/><span class=\"band\">median</span>",
+            _ => "",
+        };
+        let _ = write!(h, "<th{class}>{}{sub}</th>", escape(name));
+    }
+    h.push_str("</tr></thead>\n<tbody>\n");
+    for row in &headline.rows {
+        h.push_str("<tr>");
+        for (i, cell) in row.iter().enumerate() {
+            let class = if numeric(i) { " class=\"num\"" } else { "" };
+            let text = match cell {
+                Cell::Text(t) => escape(t),
+                Cell::Percentiles([lo, mid, hi]) => {
+                    format!("{}<br/><span class=\"band\">{}–{}</span>", escape(mid), escape(lo), escape(hi))
+                }
+            };
+            let _ = write!(h, "<td{class}>{text}</td>");
+        }
+        h.push_str("</tr>\n");
+    }
+    h.push_str("</tbody>\n</table>\n");
+    if let Some(note) = headline.footnote {
+        let _ = writeln!(h, "<p class=\"muted\">{}</p>", escape(note));
+    }
 }
 
 /// One scenario's section.

@@ -72,8 +72,15 @@ fn the_report_is_well_formed_self_contained_and_complete() {
     assert_eq!(html.matches("<figure class=\"chart composition\">").count(), 1);
     assert!(html.contains("<figure class=\"chart\" id=\"comparison\">"));
     assert!(html.contains("<p>A force that grows</p>"));
-    // The headline table as printed, the inputs with their notes, the provenance, links.
+    // The headline as a table that fits the page (a line per scenario as the terminal
+    // prints it once ran off a briefing's page), the inputs with their notes, the
+    // provenance, links.
+    assert!(html.contains("<table class=\"headline\">") && !html.contains("<pre"), "the headline is a table");
     assert!(html.contains("P(ever reached)") && html.contains("P(held at deadline)"));
+    let headline = html.split("<table class=\"headline\">").nth(1).and_then(|t| t.split("</table>").next()).unwrap();
+    assert_eq!(headline.matches("<tr>").count(), 3, "a header row and a row per scenario");
+    assert!(headline.contains("<td>Alpha &amp; &lt;Beta&gt;</td>") && headline.contains("<td>Gamma</td>"));
+    assert!(headline.contains("5th–95th percentile"), "each band's median, its percentiles beneath");
     assert!(html.contains("<code class=\"muted\">attrition.daily</code>") && html.contains("a note on its source"));
     let sha = muster::format::sha256_hex(A.as_bytes());
     assert!(html.contains(&sha), "scenario SHA-256");
