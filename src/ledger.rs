@@ -86,11 +86,40 @@ impl Ledger {
     }
 }
 
+/// What the end-of-horizon statistics read of a run's last day: the stocks and the totals
+/// that `summary.json` reports, where the whole [`Ledger`] is twice the size (every run's
+/// outcome is kept, so this is most of a run's memory).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EndState {
+    /// On strength.
+    pub strength: u64,
+    /// Deployed.
+    pub deployed: u64,
+    /// The surplus beyond holding the line.
+    pub formation: u64,
+    /// Combat casualties over the horizon.
+    pub casualties: u64,
+    /// Signed up over the horizon.
+    pub recruited: u64,
+}
+
+impl From<&Ledger> for EndState {
+    fn from(l: &Ledger) -> Self {
+        Self {
+            strength: l.strength,
+            deployed: l.deployed,
+            formation: l.formation,
+            casualties: l.casualties(),
+            recruited: l.recruited,
+        }
+    }
+}
+
 /// What one run ends with.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct RunOutcome {
-    /// The ledger at the end of the last day.
-    pub end: Ledger,
+    /// The ledger's stocks and totals at the end of the last day.
+    pub end: EndState,
     /// First day on which `formation` reached the goal, up to `goal.by`.
     pub day_reached: Option<u32>,
     /// Pay and bonuses over the horizon.

@@ -10,8 +10,10 @@ pub struct Limits {
     pub max_days: u32,
     /// Most runs.
     pub max_runs: u32,
-    /// Most memory the per-run outcomes may take, in bytes (runs × [`RUN_BYTES`]). The
-    /// per-day statistics are streamed and do not grow with the runs.
+    /// Most memory the per-run outcomes may take, in bytes (runs × [`RUN_BYTES`]): 4 GiB,
+    /// a quarter of [`Limits::max_memory_bytes`] (53 million runs; with outcomes twice the
+    /// size, 8 GiB allowed about as many). The per-day statistics are streamed and do not
+    /// grow with the runs.
     pub max_outcome_bytes: u64,
     /// Largest scenario file read, in bytes (10 MiB: a hand-written scenario is a few KiB).
     pub max_file_bytes: u64,
@@ -21,8 +23,8 @@ pub struct Limits {
     pub max_memory_bytes: u64,
 }
 
-/// Bytes kept per run: its outcome (the final ledger, the day the goal was reached and the
-/// cost).
+/// Bytes kept per run: its outcome (its end state, the day the goal was reached, the cost
+/// and the armies).
 pub const RUN_BYTES: u64 = std::mem::size_of::<RunOutcome>() as u64;
 
 impl Limits {
@@ -38,7 +40,7 @@ impl Limits {
 pub const LIMITS: Limits = Limits {
     max_days: 36_500,
     max_runs: 100_000_000,
-    max_outcome_bytes: 8 << 30,
+    max_outcome_bytes: 4 << 30,
     max_file_bytes: 10 << 20,
     max_memory_bytes: 16 << 30,
 };

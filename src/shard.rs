@@ -9,10 +9,10 @@
 //! A shard folder holds `partial.json` (the scenario's text and file name, its observed
 //! series, the command line's overrides, the shard and its run indices), `runs.bin`, and
 //! `SHA256SUMS` with the SHA-256 of both, so that a flipped bit is refused, named, rather
-//! than merged. `runs.bin` holds the magic bytes `MUSTERS4`, then little-endian u64s:
+//! than merged. `runs.bin` holds the magic bytes `MUSTERS5`, then little-endian u64s:
 //! runs, days, mobilization waves, the shard's per-day sketches of every series and source
 //! ([`DailyStats::write_words`]), then per run
-//! the 16 ledger counts, the day the goal was reached (`u64::MAX` for never), the cost's
+//! its end state (strength, deployed, formation, casualties, recruited), the day the goal was reached (`u64::MAX` for never), the cost's
 //! bits, and the goal's armies (formed by the deadline, the days of the first and second,
 //! and whether `formation` held one on the deadline), then per run and wave the day the
 //! wave first started (`u64::MAX` for a trigger that never fired). Sketches merge by exact integer
@@ -23,13 +23,13 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Ledger, Results, RunOutcome};
+use crate::engine::{Results, RunOutcome};
 use crate::format::sha256_hex;
-use crate::ledger::Armies;
+use crate::ledger::{Armies, EndState};
 use crate::scenario::{Observed, Overrides, Scenario, ScenarioError};
 use crate::sketch::DailyStats;
 
-const MAGIC: &[u8; 8] = b"MUSTERS4";
+const MAGIC: &[u8; 8] = b"MUSTERS5";
 
 /// Shard K of N (K from 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -90,75 +90,24 @@ pub struct PartialInfo {
     pub version: String,
 }
 
-/// Words a run's ledger takes in `runs.bin`.
-const LEDGER_WORDS: usize = 16;
+/// Words a run's end state takes in `runs.bin`.
+const END_WORDS: usize = 5;
 
 /// Words a run's armies take in `runs.bin`.
 const ARMY_WORDS: usize = 4;
 
-/// Words a run takes in `runs.bin`: its ledger, the day reached, the cost and its armies.
-const RUN_WORDS: usize = LEDGER_WORDS + 2 + ARMY_WORDS;
+/// Words a run takes in `runs.bin`: its end state, the day reached, the cost and its armies.
+const RUN_WORDS: usize = END_WORDS + 2 + ARMY_WORDS;
 
-/// A ledger's counts in `runs.bin` order; [`ledger_from_words`] reads them back.
-fn ledger_words(l: &Ledger) -> [u64; LEDGER_WORDS] {
-    [
-        l.strength,
-        l.deployed,
-        l.formation,
-        l.training,
-        l.recovering,
-        l.initial,
-        l.arrived,
-        l.killed,
-        l.wounded,
-        l.missing,
-        l.returned,
-        l.non_combat,
-        l.expired,
-        l.recruited,
-        l.target,
-        l.armies,
-    ]
+/// An end state's counts in `runs.bin` order; [`end_from_words`] reads them back.
+fn end_words(e: &EndState) -> [u64; END_WORDS] {
+    [e.strength, e.deployed, e.formation, e.casualties, e.recruited]
 }
 
-/// The ledger whose [`ledger_words`] are `w`.
-fn ledger_from_words(w: &[u64; LEDGER_WORDS]) -> Ledger {
-    let [
-        strength,
-        deployed,
-        formation,
-        training,
-        recovering,
-        initial,
-        arrived,
-        killed,
-        wounded,
-        missing,
-        returned,
-        non_combat,
-        expired,
-        recruited,
-        target,
-        armies,
-    ] = *w;
-    Ledger {
-        strength,
-        deployed,
-        formation,
-        training,
-        recovering,
-        initial,
-        arrived,
-        killed,
-        wounded,
-        missing,
-        returned,
-        non_combat,
-        expired,
-        recruited,
-        target,
-        armies,
-    }
+/// The end state whose [`end_words`] are `w`.
+fn end_from_words(w: &[u64; END_WORDS]) -> EndState {
+    let [strength, deployed, formation, casualties, recruited] = *w;
+    EndState { strength, deployed, formation, casualties, recruited }
 }
 
 /// A day in `runs.bin`: the day, or `u64::MAX` for none.
@@ -187,7 +136,7 @@ pub fn partial_files(info: &PartialInfo, results: &Results) -> Vec<(String, Vec<
     let mut words = vec![u64::from(results.runs), u64::from(results.days), waves as u64];
     results.daily.write_words(&mut words);
     for o in &results.outcomes {
-        words.extend(ledger_words(&o.end));
+        words.extend(end_words(&o.end));
         words.push(day_word(o.day_reached));
         words.push(o.cost.to_bits());
         words.extend(army_words(&o.armies));
@@ -340,10 +289,10 @@ pub fn read(dir: &Path) -> Result<Partial, ShardError> {
     let outcomes = run_words
         .chunks_exact(RUN_WORDS)
         .map(|w| RunOutcome {
-            end: ledger_from_words(w[..LEDGER_WORDS].try_into().expect("a ledger's words")),
-            day_reached: word_day(w[LEDGER_WORDS]),
-            cost: f64::from_bits(w[LEDGER_WORDS + 1]),
-            armies: armies_from_words(w[LEDGER_WORDS + 2..].try_into().expect("the armies' words")),
+            end: end_from_words(w[..END_WORDS].try_into().expect("an end state's words")),
+            day_reached: word_day(w[END_WORDS]),
+            cost: f64::from_bits(w[END_WORDS + 1]),
+            armies: armies_from_words(w[END_WORDS + 2..].try_into().expect("the armies' words")),
         })
         .collect();
     let started = start_words.iter().map(|&w| word_day(w)).collect();
@@ -428,26 +377,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_ledger_survives_its_words() {
-        let l = Ledger {
-            strength: 1,
-            deployed: 2,
-            formation: 3,
-            training: 4,
-            recovering: 5,
-            initial: 6,
-            arrived: 7,
-            killed: 8,
-            wounded: 9,
-            missing: 10,
-            returned: 11,
-            non_combat: 12,
-            expired: 13,
-            recruited: 14,
-            target: 15,
-            armies: 16,
-        };
-        assert_eq!(ledger_from_words(&ledger_words(&l)), l);
+    fn an_outcome_survives_its_words() {
+        let e = EndState { strength: 1, deployed: 2, formation: 3, casualties: 4, recruited: 5 };
+        assert_eq!(end_from_words(&end_words(&e)), e);
         let a = Armies { by_deadline: 3, first: Some(40), second: None, at_deadline: true };
         assert_eq!(armies_from_words(&army_words(&a)), a);
     }

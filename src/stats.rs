@@ -445,7 +445,7 @@ impl Summary {
             deployed_end: ends(|o| o.end.deployed),
             formation_end: ends(|o| o.end.formation),
             total_end: ends(|o| o.end.strength),
-            casualties_total: ends(|o| o.end.casualties()),
+            casualties_total: ends(|o| o.end.casualties),
             recruited_total: ends(|o| o.end.recruited),
             new_army,
             mobilization,

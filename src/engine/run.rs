@@ -2,7 +2,7 @@
 //! ledger, stepped a day at a time.
 
 use crate::delay::{DelayKernel, DelayLine};
-use crate::ledger::{Armies, Ledger, RunOutcome};
+use crate::ledger::{Armies, EndState, Ledger, RunOutcome};
 use crate::limits::MAX_COUNT;
 use crate::random::{StreamRng, named_stream};
 use crate::scenario::{AttritionRate, InputId, Intake, Scenario, Trigger, WaveStart};
@@ -430,7 +430,12 @@ impl<'s> Run<'s> {
 
     /// What the run ends with.
     pub fn outcome(self) -> RunOutcome {
-        RunOutcome { end: self.ledger, day_reached: self.day_reached, cost: self.cost, armies: self.armies }
+        RunOutcome {
+            end: EndState::from(&self.ledger),
+            day_reached: self.day_reached,
+            cost: self.cost,
+            armies: self.armies,
+        }
     }
 
     /// Step 1, intake: sign-ups of every stream in its window, and every wave's call-up.

@@ -249,8 +249,9 @@ fn when_casualties_would_exceed_deployed_all_are_split_by_their_shares() {
     ));
     let (mut killed, mut missing) = (0, 0);
     for run in 0..50 {
-        let end = engine::simulate_run(&sc, run, |_, _| {}).end;
-        assert_eq!(end.casualties(), 100_000);
+        let mut end = engine::Ledger::default();
+        let outcome = engine::simulate_run(&sc, run, |_, l| end = *l);
+        assert_eq!((end.casualties(), outcome.end.casualties), (100_000, 100_000));
         (killed, missing) = (killed + end.killed, missing + end.missing);
     }
     assert_near(killed as f64 / 5e6, 0.35, 0.002, "killed share");

@@ -35,12 +35,13 @@ fn a_century_runs_and_one_more_day_is_refused() {
 
 #[test]
 fn runs_that_would_not_fit_in_memory_are_refused_before_any_work() {
-    // 128 bytes of outcome per run: 90,000,000 × 128 B = 10.7 GiB. The per-day statistics
-    // are streamed, so the horizon does not enter.
+    // 80 bytes of outcome per run: 90,000,000 × 80 B = 6.7 GiB, over the 4 GiB allowed. The
+    // per-day statistics are streamed, so the horizon does not enter.
+    assert_eq!(muster::limits::RUN_BYTES, 80);
     rejects(
         "big.toml",
         &format!("{HEAD}days = 730\nruns = 90000000\n[force]\ninitial = 1000\n"),
-        &["90000000 runs need 14.1 GiB for their outcomes", "use fewer runs"],
+        &["90000000 runs need 6.7 GiB for their outcomes", "use fewer runs"],
     );
 }
 
@@ -243,8 +244,8 @@ fn a_max_runs_beyond_memory_is_refused_with_what_would_fit() {
     let o = simulate(&["g.toml", "--precision", "0.001", "--max-runs", "99999999"], &dir);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    // 99,999,999 × 168 B = 15.6 GiB; 8 GiB / 168 B = 51,130,563 runs.
-    assert!(err.contains("would need 15.6 GiB") && err.contains("use --max-runs 51130563 or fewer"), "{err}");
+    // 99,999,999 × 80 B = 7.5 GiB; 4 GiB / 80 B = 53,687,091 runs.
+    assert!(err.contains("would need 7.5 GiB") && err.contains("use --max-runs 53687091 or fewer"), "{err}");
     assert!(!dir.join("out").exists());
 }
 
