@@ -24,12 +24,20 @@ pub fn percentile_sorted(sorted: &[f64], percent: u32) -> f64 {
 /// # Panics
 /// If `n` is 0 or `percent > 100`.
 pub fn hyndman_fan(n: usize, percent: u32, value: impl Fn(usize) -> f64) -> f64 {
-    assert!(n > 0 && percent <= 100, "percentile {percent} of {n} values");
-    let position = (n as u128 - 1) * u128::from(percent);
-    let lo = (position / 100) as usize;
-    let fraction = (position % 100) as f64 / 100.0;
+    let (lo, fraction) = hyndman_fan_position(n, percent);
     let x_lo = value(lo);
     if fraction > 0.0 { x_lo + fraction * (value(lo + 1) - x_lo) } else { x_lo }
+}
+
+/// Where [`hyndman_fan`] reads `percent` of `n` values: the index ⌊h⌋ of h = (n − 1)p and
+/// the fraction h − ⌊h⌋ towards the next (which is read only when the fraction is not 0).
+///
+/// # Panics
+/// If `n` is 0 or `percent > 100`.
+pub fn hyndman_fan_position(n: usize, percent: u32) -> (usize, f64) {
+    assert!(n > 0 && percent <= 100, "percentile {percent} of {n} values");
+    let position = (n as u128 - 1) * u128::from(percent);
+    ((position / 100) as usize, (position % 100) as f64 / 100.0)
 }
 
 /// Mean and the 5th, 25th, 50th, 75th and 95th percentiles over runs.

@@ -18,7 +18,7 @@
 //! range over runs), and exact whenever that range is under 2,048 or all runs agree.
 
 use crate::ledger::SERIES;
-use crate::percentile::{Band, hyndman_fan};
+use crate::percentile::{BAND_PERCENTS, Band, hyndman_fan, hyndman_fan_position};
 
 /// Most bins a sketch holds. 2,048 four-byte counts per day and series bound a 730-day,
 /// 5-series set of sketches by 30 MB, however many runs.
@@ -226,7 +226,45 @@ impl QuantileSketch {
             let sum = self.sum as f64;
             ((sum_sq - sum * sum / n).max(0.0) / (n - 1.0) / n).sqrt()
         };
-        Band::from_percentiles(mean, se, |p| self.percentile(p))
+        // Every rank the band's percentiles read, found in one pass over the bins (each
+        // percentile alone would scan them from the start).
+        let count = self.count as usize;
+        let mut ranks: Vec<u64> = Vec::with_capacity(2 * BAND_PERCENTS.len());
+        for p in BAND_PERCENTS {
+            let (lo, fraction) = hyndman_fan_position(count, p);
+            ranks.push(lo as u64);
+            if fraction > 0.0 {
+                ranks.push(lo as u64 + 1);
+            }
+        }
+        ranks.sort_unstable();
+        ranks.dedup();
+        let values = self.values_at_ranks(&ranks);
+        let value_at = |r: usize| values[ranks.binary_search(&(r as u64)).expect("a rank read above")];
+        Band::from_percentiles(mean, se, |p| hyndman_fan(count, p, value_at))
+    }
+
+    /// [`QuantileSketch::value_at_rank`] of each of `ranks` (ascending), in one pass.
+    fn values_at_ranks(&self, ranks: &[u64]) -> Vec<f64> {
+        let mut values = Vec::with_capacity(ranks.len());
+        let mut next = ranks.iter().peekable();
+        let mut seen = 0u64;
+        for (k, &c) in self.counts.iter().enumerate() {
+            if next.peek().is_none() {
+                break;
+            }
+            seen += u64::from(c);
+            while let Some(&&rank) = next.peek()
+                && seen > rank
+            {
+                let lo = (self.first + k as u64) << self.shift;
+                let mid = lo as f64 + ((1u64 << self.shift) - 1) as f64 / 2.0;
+                values.push(mid.clamp(self.min as f64, self.max as f64));
+                next.next();
+            }
+        }
+        values.resize(ranks.len(), self.max as f64);
+        values
     }
 
     /// Appends the sketch as u64 words: count, min, max, shift, first bin, bins, the sums
@@ -592,6 +630,20 @@ mod tests {
             let s = sketch_of(&values);
             for percent in [0, 5, 25, 50, 75, 95, 100] {
                 assert_eq!(s.percentile(percent), percentile_sorted(&sorted, percent), "p{percent}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_band_reads_its_percentiles_in_one_pass_as_one_at_a_time() {
+        let mut rng = named_stream(9, 0, "band");
+        let mut draw = move || rand::Rng::next_u64(&mut rng);
+        for n in [1usize, 2, 3, 7, 20, 101, 1000, 5000] {
+            for spread in [1u64, 10, 3000, 1 << 30] {
+                let values: Vec<u64> = (0..n).map(|_| 1000 + draw() % spread).collect();
+                let sketch = sketch_of(&values);
+                let one_at_a_time = BAND_PERCENTS.map(|p| sketch.percentile(p));
+                assert_eq!(sketch.band().percentiles(), one_at_a_time, "{n} values over {spread}");
             }
         }
     }
