@@ -11,6 +11,7 @@
 //! all cohorts at once.
 
 use crate::distribution::{Form, Uncertain};
+use crate::limits::{count_as_f64, floor_as_count};
 
 /// Share of a delay distribution kept before the cut (MODEL.md: its 99.9th percentile).
 pub const DELAY_CUT: f64 = 0.999;
@@ -125,7 +126,7 @@ impl DelayLine {
         if n == 0 {
             return;
         }
-        self.intake[day] += n as f64;
+        self.intake[day] += count_as_f64(n);
         self.span = Some(match self.span {
             Some((a, b)) => (a.min(day), b.max(day)),
             None => (day, day),
@@ -158,7 +159,7 @@ impl DelayLine {
             _ => 0.0,
         };
         // round(C) for C ≥ 0, never below what has already arrived.
-        let total = (self.done + partial + 0.5) as u64;
+        let total = floor_as_count(self.done + partial + 0.5);
         let now = total.saturating_sub(self.arrived);
         self.arrived += now;
         now

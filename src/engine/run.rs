@@ -3,7 +3,7 @@
 
 use crate::delay::{DelayKernel, DelayLine};
 use crate::ledger::{Armies, EndState, Ledger, RunOutcome};
-use crate::limits::MAX_COUNT;
+use crate::limits::{MAX_COUNT, count_as_f64, floor_as_count};
 use crate::random::{StreamRng, named_stream};
 use crate::scenario::{AttritionRate, InputId, Intake, Scenario, Trigger, WaveStart};
 
@@ -197,8 +197,8 @@ fn fires(trigger: &Trigger, wave: &WaveDraw, t: u32) -> bool {
 /// The part of a cohort of `n` still serving at realised survival `share`.
 fn surviving(n: u64, share: f64) -> u64 {
     // ⌊x + ½⌋ is round(x) for x ≥ 0, without a call into libm (baseline x86-64 has no
-    // rounding instruction, and this runs twice per flow and day).
-    ((n as f64 * share + 0.5) as u64).min(n)
+    // rounding instruction, and this runs twice per flow and day); conversions through i64.
+    floor_as_count(count_as_f64(n) * share + 0.5).min(n)
 }
 
 /// Counts from a drawn size: rounded, never negative, at most [`MAX_COUNT`].
@@ -355,7 +355,7 @@ impl<'s> Run<'s> {
         let (casualties, returning) = self.combat(t);
         let lost_today = casualties + self.non_combat();
         self.composition.losses(back, lost_today, returning);
-        self.survival.record(t, 1.0 - lost_today as f64 / exposed.max(1) as f64);
+        self.survival.record(t, 1.0 - count_as_f64(lost_today) / count_as_f64(exposed.max(1)));
         self.expiries(t);
         self.record(t);
         &self.ledger
@@ -462,7 +462,7 @@ impl<'s> Run<'s> {
             };
             l.recruited += n;
             l.training += n;
-            self.cost += n as f64 * *bonus;
+            self.cost += count_as_f64(n) * *bonus;
             pipe.enrol(t, n);
         }
         for (m, wave) in self.scenario.mobilization.iter().zip(self.waves.iter_mut()) {
@@ -518,7 +518,7 @@ impl<'s> Run<'s> {
         let l = &mut self.ledger;
         let deployed = l.strength.min(l.target);
         let r = a.rate.at(t as i64) * a.drift.as_mut().map_or(1.0, DriftState::next);
-        let mean = if a.per_1000 { r * deployed as f64 / 1000.0 } else { r };
+        let mean = if a.per_1000 { r * count_as_f64(deployed) / 1000.0 } else { r };
         // Poisson thinning: a Poisson(λ) total split multinomially has the law of
         // independent Poisson counts of λ times each share (Kingman, *Poisson
         // Processes*, 1993, §1.5), so killed, wounded who return, other wounded and
@@ -607,11 +607,11 @@ impl<'s> Run<'s> {
         }
         debug_assert!(l.balances(), "people not conserved on day {t}: {l:?}");
         debug_assert_eq!(self.composition.strength().iter().sum::<u64>(), l.strength, "sources on day {t}");
-        self.cost += self.daily_pay * (l.strength + l.training) as f64;
+        self.cost += self.daily_pay * count_as_f64(l.strength + l.training);
         if let (Some(size), Some(goal)) = (self.new_army, self.scenario.goal.as_ref())
             && self.day_reached.is_none()
             && t <= goal.by_day as usize
-            && l.formation as f64 >= size
+            && count_as_f64(l.formation) >= size
         {
             self.day_reached = Some(t as u32);
         }

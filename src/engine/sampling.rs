@@ -2,6 +2,7 @@
 
 use super::ziggurat::standard_normal;
 use crate::distribution::special::ln_gamma;
+use crate::limits::count_as_f64;
 use crate::random::{StreamRng, open_uniform};
 
 /// Largest Poisson mean sampled (10¹⁵): above every count the engine can hold. Larger
@@ -121,7 +122,7 @@ pub fn poisson_exact(rng: &mut StreamRng, lambda: f64) -> u64 {
         while u > p && p > 0.0 {
             u -= p;
             k += 1;
-            p *= lambda / k as f64;
+            p *= lambda / count_as_f64(k);
         }
         return k;
     }
@@ -234,7 +235,7 @@ impl StandardGamma {
     }
 }
 
-/// Binomial(n, p): how many of `n` people an event with probability `p` touches.
+/// Binomial(n, p): how many of `n` people (a count, below 2⁶³) an event with probability `p` touches.
 ///
 /// n·p·(1 − p) ≥ [`APPROXIMATE_FROM_VARIANCE`]: [`CornishFisher`], clamped to 0..=n.
 /// Below it, exactly, with p' = min(p, 1 − p) (drawing the complement when p > ½):
@@ -250,7 +251,7 @@ pub fn binomial(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
     if p >= 1.0 {
         return n;
     }
-    let nf = n as f64;
+    let nf = count_as_f64(n);
     if nf * p * (1.0 - p) >= APPROXIMATE_FROM_VARIANCE {
         return CornishFisher::binomial(nf, p).sample(rng, n);
     }
@@ -266,7 +267,7 @@ pub fn binomial_exact(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
 }
 
 fn binomial_at_most_half(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
-    let nf = n as f64;
+    let nf = count_as_f64(n);
     let q = 1.0 - p;
     if nf * p < SEARCH_BELOW {
         let s = p / q;
@@ -277,7 +278,7 @@ fn binomial_at_most_half(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
         while u > r && x < n {
             u -= r;
             x += 1;
-            r *= a / x as f64 - s;
+            r *= a / count_as_f64(x) - s;
             if r <= 0.0 {
                 break;
             }
