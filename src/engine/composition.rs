@@ -112,6 +112,12 @@ impl Composition {
         let (mut to_b, mut to_l, mut to_t) = (0u64, 0u64, 0u64);
         for i in 0..self.strength.len() {
             let r = self.recovering[i];
+            if r == 0 && self.strength[i] == 0 {
+                // A source with nobody (a wave not yet called, a trigger that has not
+                // fired) leaves every cumulative count as it was, so its shares are 0.
+                (self.part[i], self.lost[i], self.returned[i]) = (0, 0, 0);
+                continue;
+            }
             cum_r += r;
             let (before, now) = (to_b, upto(cum_r, recovering_total, back, rb, u[0]));
             let b = now - before;
