@@ -71,10 +71,17 @@ impl Drawable for FanChart<'_> {
     fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>, k: i32) -> Result<(), PlotError> {
         let s = self.summary;
         let footer = provenance(s.runs, s.seed, s.start, s.days, &s.file, &s.scenario_sha256);
-        let (header, panels, _) = page(root, k, 118, &super::shorten(&s.name, 80), 32, &footer)?;
+        // When people are mobilized, whether and when each wave started: a wave that waits
+        // for its trigger may never be needed, which the bands alone do not show.
+        let waves = waves_line(s);
+        let header_px = if waves.is_some() { 144 } else { 118 };
+        let (header, panels, _) = page(root, k, header_px, &super::shorten(&s.name, 80), 32, &footer)?;
         if let Some(d) = &s.description {
             let description = super::shorten(d, 150);
             header.draw(&Text::new(description, (40 * k, 56 * k), text_style(18 * k, &MUTED))).map_err(plot_error)?;
+        }
+        if let Some(waves) = waves {
+            header.draw(&Text::new(waves, (40 * k, 82 * k), text_style(18 * k, &TEXT))).map_err(plot_error)?;
         }
 
         let deploy = s.new_army.as_ref().is_some_and(|g| g.deploy);
@@ -234,7 +241,7 @@ impl Drawable for FanChart<'_> {
                 colors.push(p.color);
             }
         }
-        draw_legend(&header, 40 * k, 92 * k, k, marks, &colors)?;
+        draw_legend(&header, 40 * k, (header_px - 26) * k, k, marks, &colors)?;
         let bands = super::widen_single_day(self.bands);
         // One left and one right margin for every panel, so their date axes line up; the
         // left holds the labels and the axis's unit.
@@ -527,6 +534,38 @@ fn draw_panel<DB: DrawingBackend>(
         super::vertical_line(&mut chart, area, *deadline, (0.0, y_max), label.clone(), text_style(17 * k, &MUTED), k)?;
     }
     Ok(())
+}
+
+/// "Mobilization: “wave” started on 2024-06-01 · “wave” started in 0.8% of runs (median
+/// 2024-03-20)": each wave of the scenario, when it started and in how many runs; `None`
+/// without waves.
+fn waves_line(s: &Summary) -> Option<String> {
+    if s.mobilization.is_empty() {
+        return None;
+    }
+    let date = |day: f64| s.start.add_days(day.round() as i64).to_string();
+    let waves: Vec<String> = s
+        .mobilization
+        .iter()
+        .map(|w| {
+            let name = format!("“{}”", super::shorten(&w.name, 60));
+            let t = &w.triggered;
+            match (t.day.p5, t.day.p50, t.day.p95) {
+                (Some(first), Some(median), Some(last)) => {
+                    if t.probability >= 1.0 && first == last {
+                        format!("{name} started on {}", date(median))
+                    } else if t.probability >= 1.0 {
+                        format!("{name} started in every run (median {})", date(median))
+                    } else {
+                        let share = format!("{:.1}%", t.probability * 100.0);
+                        format!("{name} started in {share} of runs (median {})", date(median))
+                    }
+                }
+                _ => format!("{name} never started"),
+            }
+        })
+        .collect();
+    Some(super::shorten(&format!("Mobilization: {}", waves.join(" · ")), 150))
 }
 
 #[cfg(test)]

@@ -420,3 +420,19 @@ fn a_comparison_says_which_scenarios_deploy_their_armies_and_keeps_its_dates_apa
         assert!(pair[1].0 - pair[0].1 >= 10.0, "date labels {pair:?} closer than 10 px");
     }
 }
+
+#[test]
+fn the_fan_says_whether_and_when_each_wave_started() {
+    // A dated wave, and one that waits for the force to fall below 1, which never happens.
+    let waves = format!(
+        "{GROWING}[[mobilization]]\nname = \"spring call-up\"\ndate = 2024-02-01\nsize = 1000\n\
+         [[mobilization]]\nname = \"if needed\"\ntrigger = {{ total_below = 1, for_days = 5 }}\nsize = 1000\n"
+    );
+    let texts: Vec<String> =
+        svg_texts(&String::from_utf8(fan(&waves, Format::Svg)).expect("UTF-8")).into_iter().map(|t| t.3).collect();
+    let line = texts.iter().find(|t| t.starts_with("Mobilization: ")).expect("a line on the waves");
+    assert_eq!(line, "Mobilization: “spring call-up” started on 2024-02-01 · “if needed” never started");
+    let plain: Vec<String> =
+        svg_texts(&String::from_utf8(fan(GROWING, Format::Svg)).expect("UTF-8")).into_iter().map(|t| t.3).collect();
+    assert!(!plain.iter().any(|t| t.starts_with("Mobilization")), "no waves, no line");
+}
