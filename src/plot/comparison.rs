@@ -299,7 +299,13 @@ fn draw_probabilities<DB: DrawingBackend>(
             // How many, beneath the bar: a scenario that deploys its armies is not judged by
             // whether one was reached alone.
             let b = &goal.armies_formed.band;
-            let text = format!("armies formed by {}: median {}, 90% of runs {}–{}", goal.by, b.p50, b.p5, b.p95);
+            let text = format!(
+                "armies formed by {}: median {}, 90% of runs {}–{}",
+                goal.by,
+                thousands(b.p50),
+                thousands(b.p5),
+                thousands(b.p95)
+            );
             let (x, py) = chart.backend_coord(&(x_lo, y + 0.30));
             let below = (x + 4 * k - base_x, py + 2 * k - base_y);
             let style = text_style(15 * k, &super::MUTED).pos(Pos::new(HPos::Left, VPos::Top));
