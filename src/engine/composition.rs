@@ -8,6 +8,7 @@
 
 use rand::Rng as _;
 
+use crate::limits::{count_as_f64, floor_as_count};
 use crate::random::{StreamRng, open_uniform};
 
 /// People on strength and in recovery by source, in [`crate::scenario::Scenario::sources`]
@@ -103,11 +104,8 @@ impl Composition {
         let recovering_total: u64 = self.recovering.iter().sum();
         let strength_total: u64 = self.strength.iter().sum::<u64>() + back;
         // As `share` computes them (its n = total case comes out the same: a ratio of 1).
-        let ratio = |n: u64, total: u64| if total > 0 { n as i64 as f64 / total as i64 as f64 } else { 0.0 };
-        let upto = |cumulative: u64, total: u64, n: u64, ratio: f64, u: f64| {
-            if cumulative == total { n } else { ((cumulative as i64 as f64 * ratio + u) as i64 as u64).min(n) }
-        };
-        let (rb, rl, rr) = (ratio(back, recovering_total), ratio(lost, strength_total), ratio(returning, lost));
+        let (rb, rl, rr) =
+            (share_ratio(back, recovering_total), share_ratio(lost, strength_total), share_ratio(returning, lost));
         let (mut cum_r, mut cum_s, mut cum_l) = (0u64, 0u64, 0u64);
         let (mut to_b, mut to_l, mut to_t) = (0u64, 0u64, 0u64);
         for i in 0..self.strength.len() {
@@ -119,14 +117,14 @@ impl Composition {
                 continue;
             }
             cum_r += r;
-            let (before, now) = (to_b, upto(cum_r, recovering_total, back, rb, u[0]));
+            let (before, now) = (to_b, share_upto(cum_r, recovering_total, back, rb, u[0]));
             let b = now - before;
             let s = self.strength[i] + b;
             cum_s += s;
-            let (before_l, now_l) = (to_l, upto(cum_s, strength_total, lost, rl, u[1]));
+            let (before_l, now_l) = (to_l, share_upto(cum_s, strength_total, lost, rl, u[1]));
             let l = now_l - before_l;
             cum_l += l;
-            let (before_t, now_t) = (to_t, upto(cum_l, lost, returning, rr, u[2]));
+            let (before_t, now_t) = (to_t, share_upto(cum_l, lost, returning, rr, u[2]));
             let t = now_t - before_t;
             if b > r || l > s || t > l {
                 return false;
@@ -157,6 +155,21 @@ impl Composition {
     }
 }
 
+/// n/C, the share of each weight that [`share`] gives, as a float (0 for no weight).
+#[inline(always)]
+fn share_ratio(n: u64, total: u64) -> f64 {
+    if total > 0 { count_as_f64(n) / count_as_f64(total) } else { 0.0 }
+}
+
+/// ⌊n·C_i/C + u⌋ (capped at n) for a cumulative weight C_i of C, with `ratio` n/C: how
+/// many of the n the weights up to the i-th take in all ([`share`]). The last cumulative
+/// share is n exactly; floating-point rounding elsewhere cannot break monotonicity
+/// (products and sums of positives round monotonically).
+#[inline(always)]
+fn share_upto(cumulative: u64, total: u64, n: u64, ratio: f64, u: f64) -> u64 {
+    if cumulative == total { n } else { floor_as_count(count_as_f64(cumulative) * ratio + u).min(n) }
+}
+
 /// Shares `n ≤ Σ weights` among the weights in proportion, by systematic sampling
 /// (Madow, "On the theory of systematic sampling, II", *Ann. Math. Stat.* 20, 1949):
 /// with C_i the cumulative weights, C = C_K and `u` uniform in [0, 1),
@@ -180,15 +193,11 @@ pub(super) fn share(n: u64, weights: &[u64], out: &mut [u64], u: f64) {
         out.copy_from_slice(weights);
         return;
     }
-    // Through i64, whose conversions are one instruction each on baseline x86-64 (those
-    // of u64 are several); counts of persons are far below 2⁶³.
-    let ratio = n as i64 as f64 / total as i64 as f64;
+    let ratio = share_ratio(n, total);
     let (mut cumulative, mut before, mut given) = (0u64, 0u64, 0u64);
     for (o, &w) in out.iter_mut().zip(weights) {
         cumulative += w;
-        // The last cumulative share is n exactly; floating-point rounding elsewhere
-        // cannot break monotonicity (products and sums of positives round monotonically).
-        let upto = if cumulative == total { n } else { ((cumulative as i64 as f64 * ratio + u) as i64 as u64).min(n) };
+        let upto = share_upto(cumulative, total, n, ratio, u);
         *o = (upto - before).min(w);
         before = upto;
         given += *o;

@@ -2,7 +2,7 @@
 
 use super::ziggurat::standard_normal;
 use crate::distribution::special::ln_gamma;
-use crate::limits::count_as_f64;
+use crate::limits::{count_as_f64, floor_as_count};
 use crate::random::{StreamRng, open_uniform};
 
 /// Largest Poisson mean sampled (10¹⁵): above every count the engine can hold. Larger
@@ -81,10 +81,9 @@ impl CornishFisher {
     pub fn sample(&self, rng: &mut StreamRng, max: u64) -> u64 {
         let z = standard_normal(rng);
         let y = self.value(z.clamp(-8.0, 8.0)) + 0.5;
-        // ⌊y⌋ by truncation, for y > 0 (a count below ½ rounds to 0). Through i64, which
-        // x86-64 converts in one instruction: y < 2⁶³, as every mean is at most 10¹⁵ and
-        // |Z| ≤ 8.
-        if y > 0.0 { (y as i64 as u64).min(max) } else { 0 }
+        // ⌊y⌋ for y > 0 (a count below ½ rounds to 0): y < 2⁶³, as every mean is at most
+        // 10¹⁵ and |Z| ≤ 8.
+        if y > 0.0 { floor_as_count(y).min(max) } else { 0 }
     }
 }
 
