@@ -89,6 +89,12 @@ impl Cell {
 /// Columns of the headline.
 pub const HEADLINE_COLUMNS: usize = 12;
 
+/// The sub-header of a headline column of [`Cell::Percentiles`].
+pub const PERCENTILES_SUB: &str = "p5 / p50 / p95";
+
+/// The sub-header of a headline column of medians.
+pub const MEDIAN_SUB: &str = "p50";
+
 /// The headline numbers of every scenario, one row each: what the terminal table and the
 /// report's table show.
 #[derive(Clone, Debug, PartialEq)]
@@ -121,17 +127,15 @@ pub fn headline(summaries: &[Summary]) -> Headline {
         "P(≥2 armies)",
         "median day reached",
     ];
-    let sub = ["", "p5 / p50 / p95", "p5 / p50 / p95", "p50", "p50", "", "", "", "p50", "", "", ""];
+    let (band, median) = (PERCENTILES_SUB, MEDIAN_SUB);
+    let sub = ["", band, band, median, median, "", "", "", median, "", "", ""];
     let rows = summaries
         .iter()
         .map(|s| {
             let goal = match &s.new_army {
                 Some(g) => {
                     let size = g.size.as_f64().map_or_else(|| "uncertain".to_string(), thousands);
-                    let day = g
-                        .day_reached
-                        .p50
-                        .map_or("not reached".to_string(), |d| s.start.add_days(d.round() as i64).to_string());
+                    let day = g.day_reached.p50.map_or("not reached".to_string(), |d| s.date_of_day(d).to_string());
                     [
                         format!("{size} by {}", g.by),
                         probability(g.probability),

@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use crate::output::{Cell, Headline};
+use crate::output::{Cell, Headline, MEDIAN_SUB, PERCENTILES_SUB};
 use crate::scenario::Scenario;
 use crate::stats::Summary;
 
@@ -121,8 +121,8 @@ fn headline_table(h: &mut String, headline: &Headline) {
     for (i, (name, sub)) in headline.header.iter().zip(headline.sub).enumerate() {
         let class = if numeric(i) { " class=\"num\"" } else { "" };
         let sub = match sub {
-            "p5 / p50 / p95" => "<br/><span class=\"band\">median<br/>5th–95th percentile</span>",
-            "p50" => "<br/><span class=\"band\">median</span>",
+            PERCENTILES_SUB => "<br/><span class=\"band\">median<br/>5th–95th percentile</span>",
+            MEDIAN_SUB => "<br/><span class=\"band\">median</span>",
             _ => "",
         };
         let _ = write!(h, "<th{class}>{}{sub}</th>", escape(name));

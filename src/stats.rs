@@ -373,6 +373,11 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The date of a day percentile (days from `start`, rounded to the nearest day).
+    pub fn date_of_day(&self, day: f64) -> Date {
+        self.start.add_days(day.round() as i64)
+    }
+
     /// Summarises the runs of `scenario`.
     pub fn new(scenario: &Scenario, results: &Results) -> Summary {
         let ends = |f: fn(&crate::engine::RunOutcome) -> u64| {

@@ -384,7 +384,7 @@ pub fn comparison_csv(entries: &[ComparisonEntry<'_>]) -> String {
                     g.probability_ci95[0].to_string(),
                     g.probability_ci95[1].to_string(),
                     reached.map_or(String::new(), |d| d.to_string()),
-                    reached.map_or(String::new(), |d| s.start.add_days(d.round() as i64).to_string()),
+                    reached.map_or(String::new(), |d| s.date_of_day(d).to_string()),
                     g.probability_at_deadline.to_string(),
                     g.armies_formed.band.p50.to_string(),
                     g.armies_formed.at_least(1).to_string(),

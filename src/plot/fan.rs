@@ -543,7 +543,7 @@ fn waves_line(s: &Summary) -> Option<String> {
     if s.mobilization.is_empty() {
         return None;
     }
-    let date = |day: f64| s.start.add_days(day.round() as i64).to_string();
+    let date = |day: f64| s.date_of_day(day).to_string();
     let waves: Vec<String> = s
         .mobilization
         .iter()
