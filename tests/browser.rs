@@ -4,15 +4,12 @@
 //! Not run by `cargo test` (it needs Chromium, which `.ci/run` installs); run it with
 //! `cargo test --release --test browser`.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+#[path = "support/scratch.rs"]
+mod scratch;
+use scratch::temp_dir;
 
 /// Chromium, which CI installs (`.ci/run`); without it this test fails rather than skips.
 fn chromium() -> &'static str {

@@ -6,19 +6,15 @@
 //! The old replacement removed the old folder, then renamed the new one in: killed at its
 //! second unlink it left `out/a` holding `daily.csv` alone, looking finished.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[path = "support/outputs.rs"]
 mod outputs;
 use outputs::{listing, whole_folder};
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
+#[path = "support/scratch.rs"]
+mod scratch;
+use scratch::temp_dir;
 
 /// `strace`, which CI installs (`.ci/run`); without it this test fails rather than skips.
 fn strace() -> &'static str {

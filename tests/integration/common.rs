@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub use crate::scratch::temp_dir;
 use muster::engine::{self, Results};
 use muster::scenario::{Overrides, Scenario};
 use muster::stats::Summary;
@@ -56,14 +57,6 @@ pub fn rejects(name: &str, text: &str, expected: &[&str]) -> String {
     assert!(!err.contains("panicked"), "{err}");
     assert!(!dir.join("out").exists(), "an output folder was written for a bad scenario");
     err
-}
-
-/// A fresh empty folder under the target directory.
-pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }
 
 /// Asserts |got − want| ≤ tol.

@@ -20,6 +20,8 @@ mod properties;
 mod report;
 mod safety;
 mod schema;
+#[path = "../support/scratch.rs"]
+mod scratch;
 mod streaming;
 mod structure;
 mod triggers;
