@@ -261,10 +261,9 @@ fn run_parallel(
                 let state = run_days(Run::new(scenario, run, &values(run)), |day, r| {
                     if daily {
                         let at = (i * scenario.days as usize + day as usize) * width;
-                        let series = r.ledger().series().into_iter().chain(r.composition().iter().copied());
-                        for (cell, v) in block[at..at + width].iter_mut().zip(series) {
-                            *cell = v;
-                        }
+                        let (ledger, sources) = block[at..at + width].split_at_mut(SERIES.len());
+                        ledger.copy_from_slice(&r.ledger().series());
+                        sources.copy_from_slice(r.composition());
                     }
                 });
                 for (start, day) in starts[i * waves..(i + 1) * waves].iter_mut().zip(state.waves_started()) {

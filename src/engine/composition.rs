@@ -108,18 +108,22 @@ impl Composition {
             (share_ratio(back, recovering_total), share_ratio(lost, strength_total), share_ratio(returning, lost));
         let (mut cum_r, mut cum_s, mut cum_l) = (0u64, 0u64, 0u64);
         let (mut to_b, mut to_l, mut to_t) = (0u64, 0u64, 0u64);
-        for i in 0..self.strength.len() {
-            let r = self.recovering[i];
-            if r == 0 && self.strength[i] == 0 {
+        // Slices of one length, so that indexing them needs no bounds checks.
+        let n = self.strength.len();
+        let (strength, recovering) = (&mut self.strength[..n], &mut self.recovering[..n]);
+        let (part, lost_by, returned) = (&mut self.part[..n], &mut self.lost[..n], &mut self.returned[..n]);
+        for i in 0..n {
+            let r = recovering[i];
+            if r == 0 && strength[i] == 0 {
                 // A source with nobody (a wave not yet called, a trigger that has not
                 // fired) leaves every cumulative count as it was, so its shares are 0.
-                (self.part[i], self.lost[i], self.returned[i]) = (0, 0, 0);
+                (part[i], lost_by[i], returned[i]) = (0, 0, 0);
                 continue;
             }
             cum_r += r;
             let (before, now) = (to_b, share_upto(cum_r, recovering_total, back, rb, u[0]));
             let b = now - before;
-            let s = self.strength[i] + b;
+            let s = strength[i] + b;
             cum_s += s;
             let (before_l, now_l) = (to_l, share_upto(cum_s, strength_total, lost, rl, u[1]));
             let l = now_l - before_l;
@@ -130,11 +134,11 @@ impl Composition {
                 return false;
             }
             (to_b, to_l, to_t) = (now, now_l, now_t);
-            (self.part[i], self.lost[i], self.returned[i]) = (b, l, t);
+            (part[i], lost_by[i], returned[i]) = (b, l, t);
         }
-        for i in 0..self.strength.len() {
-            self.strength[i] = self.strength[i] + self.part[i] - self.lost[i];
-            self.recovering[i] = self.recovering[i] - self.part[i] + self.returned[i];
+        for i in 0..n {
+            strength[i] = strength[i] + part[i] - lost_by[i];
+            recovering[i] = recovering[i] - part[i] + returned[i];
         }
         true
     }

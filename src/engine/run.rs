@@ -89,19 +89,17 @@ struct LossDraw {
     rng: StreamRng,
 }
 
-/// A `[[recruitment]]` stream in one run.
+/// A `[[recruitment]]` stream in one run (its pipeline is among [`Run`]'s `pipes`).
 struct StreamDraw {
     intake: IntakeDraw,
     /// Signing bonus per recruit.
     bonus: f64,
-    pipe: Pipeline,
 }
 
-/// A `[[mobilization]]` wave in one run.
+/// A `[[mobilization]]` wave in one run (its pipeline is among [`Run`]'s `pipes`).
 struct WaveDraw {
     size: u64,
     compliance: f64,
-    pipe: Pipeline,
     /// The days its call-ups started (a dated wave's from the outset).
     starts: Vec<u32>,
     /// Days in a row, up to yesterday, on which a trigger's condition held at the day's end.
@@ -225,6 +223,10 @@ pub struct Run<'s> {
     losses: Vec<LossDraw>,
     streams: Vec<StreamDraw>,
     waves: Vec<WaveDraw>,
+    /// The pipeline of every source after the initial force, in source order: each
+    /// stream's, then each wave's (one vector, so the steps that treat all alike take
+    /// them in one loop).
+    pipes: Vec<Pipeline>,
     /// Pay per person and day.
     daily_pay: f64,
     /// The goal's size as drawn (what `formation` must reach).
@@ -302,22 +304,15 @@ impl<'s> Run<'s> {
                         IntakeDraw::Pool { remaining: whole(value(*size)), uptake: value(*uptake) }
                     }
                 };
-                let rng = noise(&format!("recruitment[{i}]"));
-                StreamDraw {
-                    intake,
-                    bonus: r.signing_bonus.map_or(0.0, value),
-                    pipe: Pipeline::new(&r.training, r.term_days, value(r.renewal), days, rng),
-                }
+                StreamDraw { intake, bonus: r.signing_bonus.map_or(0.0, value) }
             })
             .collect();
         let waves = s
             .mobilization
             .iter()
-            .enumerate()
-            .map(|(i, m)| WaveDraw {
+            .map(|m| WaveDraw {
                 size: whole(value(m.size)),
                 compliance: value(m.compliance),
-                pipe: Pipeline::new(&m.training, m.term_days, 0.0, days, noise(&format!("mobilization[{i}]"))),
                 starts: match m.start {
                     WaveStart::Day(day) => vec![day],
                     WaveStart::Trigger(_) => Vec::new(),
@@ -325,12 +320,20 @@ impl<'s> Run<'s> {
                 held: 0,
             })
             .collect();
+        let stream_pipes = s.recruitment.iter().enumerate().map(|(i, r)| {
+            let rng = noise(&format!("recruitment[{i}]"));
+            Pipeline::new(&r.training, r.term_days, value(r.renewal), days, rng)
+        });
+        let wave_pipes = s.mobilization.iter().enumerate().map(|(i, m)| {
+            Pipeline::new(&m.training, m.term_days, 0.0, days, noise(&format!("mobilization[{i}]")))
+        });
         Run {
             scenario,
             attrition,
             losses,
             streams,
             waves,
+            pipes: stream_pipes.chain(wave_pipes).collect(),
             daily_pay: s.cost.as_ref().map_or(0.0, |c| value(c.monthly_pay) / DAYS_PER_MONTH),
             new_army: s.goal.as_ref().map(|g| value(g.new_army)),
             army_size: s.goal.as_ref().map(|g| whole(value(g.new_army))),
@@ -442,8 +445,9 @@ impl<'s> Run<'s> {
     #[inline(always)]
     fn intake(&mut self, t: usize) {
         let l = &mut self.ledger;
-        for (r, stream) in self.scenario.recruitment.iter().zip(self.streams.iter_mut()) {
-            let StreamDraw { intake, bonus, pipe } = stream;
+        let (stream_pipes, wave_pipes) = self.pipes.split_at_mut(self.streams.len());
+        for ((r, stream), pipe) in self.scenario.recruitment.iter().zip(self.streams.iter_mut()).zip(stream_pipes) {
+            let StreamDraw { intake, bonus } = stream;
             // A drift moves every day, in the window or not, so its level stays stationary.
             let multiplier = match intake {
                 IntakeDraw::Rate { drift: Some(d), .. } => d.next(),
@@ -465,7 +469,7 @@ impl<'s> Run<'s> {
             self.cost += count_as_f64(n) * *bonus;
             pipe.enrol(t, n);
         }
-        for (m, wave) in self.scenario.mobilization.iter().zip(self.waves.iter_mut()) {
+        for ((m, wave), pipe) in self.scenario.mobilization.iter().zip(self.waves.iter_mut()).zip(wave_pipes) {
             if let WaveStart::Trigger(trigger) = &m.start
                 && fires(trigger, wave, t as u32)
             {
@@ -479,10 +483,10 @@ impl<'s> Run<'s> {
                 // Spread evenly: day i of c calls floor(S(i+1)/c) − floor(S·i/c).
                 let (i, c, size) = ((t - first) as u128, u128::from(m.callup_days), u128::from(wave.size));
                 let called = (size * (i + 1) / c - size * i / c) as u64;
-                let reported = binomial(&mut wave.pipe.rng, called, wave.compliance);
+                let reported = binomial(&mut pipe.rng, called, wave.compliance);
                 l.recruited += reported;
                 l.training += reported;
-                wave.pipe.enrol(t, reported);
+                pipe.enrol(t, reported);
             }
         }
     }
@@ -492,8 +496,7 @@ impl<'s> Run<'s> {
     #[inline(always)]
     fn arrivals(&mut self, t: usize) -> (u64, u64) {
         let l = &mut self.ledger;
-        let pipes = self.streams.iter_mut().map(|s| &mut s.pipe).chain(self.waves.iter_mut().map(|w| &mut w.pipe));
-        for (source, pipe) in (1..).zip(pipes) {
+        for (source, pipe) in (1..).zip(&mut self.pipes) {
             let n = pipe.training.arrivals(t);
             self.composition.arrive(source, n);
             l.arrived += n;
@@ -566,8 +569,7 @@ impl<'s> Run<'s> {
     fn expiries(&mut self, t: usize) {
         let l = &mut self.ledger;
         let survival = &self.survival;
-        let pipes = self.streams.iter_mut().map(|s| &mut s.pipe).chain(self.waves.iter_mut().map(|w| &mut w.pipe));
-        for (source, pipe) in (1..).zip(pipes) {
+        for (source, pipe) in (1..).zip(&mut self.pipes) {
             let Some(term) = pipe.term_days.map(|d| d as usize) else { continue };
             if t < term {
                 continue;
