@@ -178,6 +178,13 @@ impl QuantileSketch {
     /// Adds every value of `values`, widening the window once for all of them.
     pub fn insert_all(&mut self, values: &[u64]) {
         let (Some(&lo), Some(&hi)) = (values.iter().min(), values.iter().max()) else { return };
+        self.insert_within(values, lo, hi);
+    }
+
+    /// [`QuantileSketch::insert_all`] of a non-empty `values` whose least is `lo` and
+    /// greatest `hi`.
+    fn insert_within(&mut self, values: &[u64], lo: u64, hi: u64) {
+        debug_assert_eq!((values.iter().min(), values.iter().max()), (Some(&lo), Some(&hi)));
         if self.count == 0 {
             (self.min, self.max) = (lo, hi);
             self.first = lo >> self.shift;
@@ -508,14 +515,20 @@ impl DailyStats {
         assert!(per_run > 0 && block.len().is_multiple_of(per_run), "a block of whole runs' daily values");
         assert!(first_day + self.days <= block_days, "days within the block");
         let runs = block.len() / per_run;
+        if runs == 0 {
+            return;
+        }
         let mut values = vec![0u64; runs];
         for (day, sketches) in self.sketches.chunks_exact_mut(self.width).enumerate() {
             let at = (first_day as usize + day) * self.width;
             for (series, sketch) in sketches.iter_mut().enumerate() {
+                // Gathered with their least and greatest in the same pass.
+                let (mut lo, mut hi) = (u64::MAX, 0);
                 for (v, run) in values.iter_mut().zip(block.chunks_exact(per_run)) {
                     *v = run[at + series];
+                    (lo, hi) = (lo.min(*v), hi.max(*v));
                 }
-                sketch.insert_all(&values);
+                sketch.insert_within(&values, lo, hi);
             }
         }
     }
