@@ -137,6 +137,13 @@ impl DelayLine {
     #[inline]
     pub fn arrivals(&mut self, t: usize) -> u64 {
         let Some((first_in, last_in)) = self.span else { return 0 };
+        if self.first == self.last {
+            // A fixed delay: day t − first's cohort, whole (what the sums below come to,
+            // as every partial share is 0 and the sums are of whole numbers).
+            let n = t.checked_sub(self.first).map_or(0, |s| floor_as_count(self.intake[s]));
+            self.arrived += n;
+            return n;
+        }
         // Cohorts that entered on or before t − last have wholly arrived.
         let whole_upto = (t + 1).saturating_sub(self.last).min(last_in + 1);
         while self.done_upto < whole_upto {

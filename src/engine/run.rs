@@ -170,6 +170,7 @@ impl Survival {
 
     /// S(t)/S(after): survival from the end of day `after` (None: from the start) to the
     /// end of day `t ≥ after`.
+    #[inline(always)]
     fn ratio(&self, t: usize, after: Option<usize>) -> f64 {
         let (before, epoch) = after.map_or((1.0, 0), |a| (self.product[a], self.epoch[a]));
         match self.epoch[t] - epoch {
