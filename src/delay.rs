@@ -100,8 +100,9 @@ pub struct DelayLine {
     last: usize,
     /// People entering on each day, then [`LANES`] zeros.
     intake: Vec<f64>,
-    /// First and last day with any intake.
-    span: Option<(usize, usize)>,
+    /// First and last day with any intake (`usize::MAX` and 0 before any).
+    first_in: usize,
+    last_in: usize,
     /// Whole cohorts of days before `done_upto` (all arrived), summed.
     done: f64,
     done_upto: usize,
@@ -117,7 +118,7 @@ impl DelayLine {
         let shares = kernel.cumulative[..kernel.cumulative.len() - 1].iter().rev().copied();
         let reversed = shares.chain([0.0; LANES]).collect();
         let intake = vec![0.0; days + LANES];
-        Self { reversed, first, last, intake, span: None, done: 0.0, done_upto: 0, arrived: 0 }
+        Self { reversed, first, last, intake, first_in: usize::MAX, last_in: 0, done: 0.0, done_upto: 0, arrived: 0 }
     }
 
     /// `n` people enter on `day`.
@@ -127,16 +128,16 @@ impl DelayLine {
             return;
         }
         self.intake[day] += count_as_f64(n);
-        self.span = Some(match self.span {
-            Some((a, b)) => (a.min(day), b.max(day)),
-            None => (day, day),
-        });
+        (self.first_in, self.last_in) = (self.first_in.min(day), self.last_in.max(day));
     }
 
     /// The people arriving on day `t` (days must be asked for in order).
     #[inline]
     pub fn arrivals(&mut self, t: usize) -> u64 {
-        let Some((first_in, last_in)) = self.span else { return 0 };
+        let (first_in, last_in) = (self.first_in, self.last_in);
+        if first_in > last_in {
+            return 0;
+        }
         if self.first == self.last {
             // A fixed delay: day t − first's cohort, whole (what the sums below come to,
             // as every partial share is 0 and the sums are of whole numbers).
