@@ -22,14 +22,14 @@ use crate::percentile::{BAND_PERCENTS, Band, hyndman_fan, hyndman_fan_position};
 
 /// Most bins a sketch holds. 2,048 four-byte counts per day and series bound a 730-day,
 /// 5-series set of sketches by 30 MB, however many runs (half that up to 65,535 runs,
-/// while the counts take two bytes: see [`Counts`]).
+/// while the counts take two bytes).
 pub const BINS: u64 = 2048;
 
 /// A sketch's bin counts: two bytes each while the sketch holds at most 65,535 values (so
 /// no bin can overflow), four from then on. The width follows from the count alone, so
 /// sketches holding the same values are equal however they were built, and up to 65,535
-/// runs the bins take half the memory and half the cache (every-flow's statistics:
-/// 119 → 83 MB). Four bytes suffice after: a scenario has at most 10⁸ runs.
+/// runs the bins take half the memory and half the cache (the benchmark workload's peak:
+/// 120 → 82 MB). Four bytes suffice after: a scenario has at most 10⁸ runs.
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum Counts {
     Narrow(Vec<u16>),

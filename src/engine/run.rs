@@ -325,9 +325,11 @@ impl<'s> Run<'s> {
             let rng = noise(&format!("recruitment[{i}]"));
             Pipeline::new(&r.training, r.term_days, value(r.renewal), days, rng)
         });
-        let wave_pipes = s.mobilization.iter().enumerate().map(|(i, m)| {
-            Pipeline::new(&m.training, m.term_days, 0.0, days, noise(&format!("mobilization[{i}]")))
-        });
+        let wave_pipes = s
+            .mobilization
+            .iter()
+            .enumerate()
+            .map(|(i, m)| Pipeline::new(&m.training, m.term_days, 0.0, days, noise(&format!("mobilization[{i}]"))));
         Run {
             scenario,
             attrition,
