@@ -43,7 +43,7 @@ impl Default for Counts {
 }
 
 /// A bin count of either width.
-trait Bin: Copy + Default + std::ops::AddAssign + Into<u64> {
+trait Bin: Copy + Default + std::ops::AddAssign {
     const ONE: Self;
     /// `n`, which the caller knows fits.
     fn of(n: u64) -> Self;
