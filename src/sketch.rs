@@ -279,12 +279,18 @@ impl QuantileSketch {
         for (k, c) in self.counts.iter().enumerate() {
             seen += c;
             if seen > rank {
-                let lo = (self.first + k as u64) << self.shift;
-                let mid = lo as f64 + ((1u64 << self.shift) - 1) as f64 / 2.0;
-                return mid.clamp(self.min as f64, self.max as f64);
+                return self.bin_value(k);
             }
         }
         self.max as f64
+    }
+
+    /// The value bin `k` (of `counts`) stands for: its midpoint, clamped to the exact
+    /// minimum and maximum.
+    fn bin_value(&self, k: usize) -> f64 {
+        let lo = (self.first + k as u64) << self.shift;
+        let mid = lo as f64 + ((1u64 << self.shift) - 1) as f64 / 2.0;
+        mid.clamp(self.min as f64, self.max as f64)
     }
 
     /// Where `x` falls among the values, from 0 to 1: the share below it plus half the
@@ -365,9 +371,7 @@ impl QuantileSketch {
             while let Some(&&rank) = next.peek()
                 && seen > rank
             {
-                let lo = (self.first + k as u64) << self.shift;
-                let mid = lo as f64 + ((1u64 << self.shift) - 1) as f64 / 2.0;
-                values.push(mid.clamp(self.min as f64, self.max as f64));
+                values.push(self.bin_value(k));
                 next.next();
             }
         }
