@@ -295,6 +295,21 @@ fn vertical_line<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
     Ok(())
 }
 
+/// [`ticks::date_ticks`] for days `0..=last_day` from `start`, on the date axis of a chart
+/// drawn across `area` with a left margin of 16 pixels, `y_labels` for its value labels and
+/// `right` beside it (all at scale `k`): the axis's real length, so that the labels keep
+/// apart on a narrow chart.
+fn date_axis_ticks<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    start: crate::date::Date,
+    last_day: i64,
+    (y_labels, right): (i32, i32),
+    k: i32,
+) -> Vec<ticks::Tick> {
+    let axis_px = (area.dim_in_pixel().0 as i32 - 16 * k - y_labels - right) / k;
+    ticks::date_ticks(start, 0, last_day, i64::from(axis_px))
+}
+
 /// Pixels for `text` at `size` beside a plot (y-axis labels, or a reference line's label
 /// with its 12-pixel gap), and never less than `default`: a scenario counting in the
 /// billions widens the margin rather than run its labels off the chart.

@@ -7,7 +7,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::fan::nice_ceiling;
-use super::ticks::{TickedAxis, date_ticks};
+use super::ticks::TickedAxis;
 use super::{
     Drawable, Format, PALETTE, PlotError, TEXT, house_style, page, plot_error, reference_line, render, room_for,
     shorten, text_style,
@@ -167,8 +167,7 @@ fn draw_bands<DB: DrawingBackend>(
     area.draw(&Text::new(caption, (16 * k, 12 * k), text_style(22 * k, &TEXT))).map_err(plot_error)?;
     let right = common_goal.map_or(150 * k, |size| room_for(area, &goal_label(size), 17 * k, 150 * k, k));
     let y_labels = room_for(area, &thousands(y_max), 17 * k, 120 * k, k);
-    let axis_px = (area.dim_in_pixel().0 as i32 - 16 * k - right - y_labels) / k;
-    let ticks = date_ticks(origin, 0, last_day as i64, i64::from(axis_px));
+    let ticks = super::date_axis_ticks(area, origin, last_day as i64, (y_labels, right), k);
     let mut chart = ChartBuilder::on(area)
         .margin_top(56 * k)
         .margin_bottom(6 * k)

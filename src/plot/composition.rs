@@ -6,7 +6,7 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::fan::nice_ceiling;
-use super::ticks::{TickedAxis, date_ticks};
+use super::ticks::TickedAxis;
 use super::{
     Drawable, Format, MUTED, PALETTE, PlotError, TEXT, house_style, page, plot_error, provenance, render, room_for,
     text_style,
@@ -72,8 +72,7 @@ impl Drawable for CompositionChart<'_> {
         let y_max = nice_ceiling((top * 1.06).max(10.0));
         let last_day = days.saturating_sub(1).max(1) as f64;
         let y_labels = room_for(&body, &thousands(y_max), 17 * k, 120 * k, k);
-        let axis_px = (body.dim_in_pixel().0 as i32 - (16 + 60) * k - y_labels) / k;
-        let ticks = date_ticks(s.start, 0, last_day as i64, i64::from(axis_px));
+        let ticks = super::date_axis_ticks(&body, s.start, last_day as i64, (y_labels, 60 * k), k);
         let tick_days: Vec<f64> = ticks.iter().map(|t| t.day).collect();
         let mut chart = ChartBuilder::on(&body)
             .margin_top(20 * k)

@@ -5,7 +5,7 @@ use plotters::element::Polygon;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::ticks::{Tick, TickedAxis, date_ticks};
+use super::ticks::{Tick, TickedAxis};
 use super::{
     Drawable, Format, MUTED, PALETTE, PlotError, TEXT, house_style, page, plot_error, provenance, reference_line,
     render, room_for, text_style,
@@ -251,8 +251,7 @@ impl Drawable for FanChart<'_> {
             label.map_or(0, |label| room_for(&header, label, 17 * k, 0, k))
         });
         let margins = (left.fold(120 * k, i32::max), right.fold(200 * k, i32::max));
-        let axis_px = (panels.dim_in_pixel().0 as i32 - 16 * k - margins.0 - margins.1) / k;
-        let ticks = date_ticks(s.start, 0, i64::from(s.days) - 1, i64::from(axis_px));
+        let ticks = super::date_axis_ticks(&panels, s.start, i64::from(s.days) - 1, margins, k);
         let areas = panels.split_evenly((list.len(), 1));
         for (area, panel) in areas.iter().zip(&list) {
             draw_panel(area, &bands, &ticks, panel, margins, k)?;
