@@ -43,7 +43,7 @@ impl Default for Counts {
 }
 
 /// A bin count of either width.
-trait Bin: Copy + Default + std::ops::AddAssign {
+trait Bin: Copy + Default + std::ops::AddAssign + Into<u64> {
     const ONE: Self;
     /// `n`, which the caller knows fits.
     fn of(n: u64) -> Self;
@@ -360,21 +360,36 @@ impl QuantileSketch {
 
     /// [`QuantileSketch::value_at_rank`] of each of `ranks` (ascending), in one pass.
     fn values_at_ranks(&self, ranks: &[u64]) -> Vec<f64> {
-        let mut values = Vec::with_capacity(ranks.len());
-        let mut next = ranks.iter().peekable();
-        let mut seen = 0u64;
-        for (k, c) in self.counts.iter().enumerate() {
-            if next.peek().is_none() {
-                break;
+        /// The bin holding each rank (the first whose cumulative count exceeds it), as far
+        /// as the bins reach.
+        fn bins_of<T: Bin>(counts: &[T], ranks: &[u64]) -> Vec<usize> {
+            let (mut bins, mut seen, mut k) = (Vec::with_capacity(ranks.len()), 0u64, 0);
+            for &rank in ranks {
+                // Eight bins at a time while they all lie at or below the rank, then one by one.
+                while let Some(eight) = counts.get(k..k + 8) {
+                    let sum: u64 = eight.iter().map(|&c| c.into()).sum();
+                    if seen + sum > rank {
+                        break;
+                    }
+                    seen += sum;
+                    k += 8;
+                }
+                while seen <= rank && k < counts.len() {
+                    seen += counts[k].into();
+                    k += 1;
+                }
+                if seen <= rank {
+                    break;
+                }
+                bins.push(k - 1);
             }
-            seen += c;
-            while let Some(&&rank) = next.peek()
-                && seen > rank
-            {
-                values.push(self.bin_value(k));
-                next.next();
-            }
+            bins
         }
+        let bins = match &self.counts {
+            Counts::Narrow(c) => bins_of(c, ranks),
+            Counts::Wide(c) => bins_of(c, ranks),
+        };
+        let mut values: Vec<f64> = bins.into_iter().map(|k| self.bin_value(k)).collect();
         values.resize(ranks.len(), self.max as f64);
         values
     }
@@ -823,7 +838,8 @@ mod tests {
     fn a_band_reads_its_percentiles_in_one_pass_as_one_at_a_time() {
         let mut rng = named_stream(9, 0, "band");
         let mut draw = move || rand::Rng::next_u64(&mut rng);
-        for n in [1usize, 2, 3, 7, 20, 101, 1000, 5000] {
+        // 70,000 values: four-byte bins.
+        for n in [1usize, 2, 3, 7, 20, 101, 1000, 5000, 70_000] {
             for spread in [1u64, 10, 3000, 1 << 30] {
                 let values: Vec<u64> = (0..n).map(|_| 1000 + draw() % spread).collect();
                 let sketch = sketch_of(&values);
