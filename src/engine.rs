@@ -220,8 +220,8 @@ pub fn simulate_outcomes(
     run_parallel(scenario, count, &|i| runs.start + i as u64, values, progress, false).1
 }
 
-/// One worker per thread takes tasks of [`runs_per_task`] consecutive runs until none are
-/// left, and adds each task's daily values (if `daily`) to one set of statistics all
+/// One worker per thread takes tasks of consecutive runs ([`Tasks::take`]: at most
+/// [`runs_per_task`]) until none are left, and adds each task's daily values (if `daily`) to one set of statistics all
 /// workers share ([`SharedDailyStats`]). Sketches hold integers, so the statistics are
 /// the same however the runs were shared out; memory is that one set, a block of a
 /// task's values per thread, and the outcomes.
@@ -239,13 +239,7 @@ fn run_parallel(
     let (sources, width) = (scenario.sources().len(), recorded_series(scenario));
     let per_task = runs_per_task(scenario.days, width);
     let workers = rayon::current_num_threads().min(count.div_ceil(per_task));
-    // Each task's runs' outcomes and their waves' start days, side by side.
-    let started_chunks: Box<dyn Iterator<Item = &mut [Option<u32>]> + Send> = if waves == 0 {
-        Box::new(std::iter::repeat_with(|| &mut [][..]))
-    } else {
-        Box::new(started.chunks_mut(per_task * waves))
-    };
-    let tasks = Mutex::new(outcomes.chunks_mut(per_task).zip(started_chunks).enumerate());
+    let tasks = Mutex::new(Tasks { next: 0, outcomes: &mut outcomes, started: &mut started, waves, workers, per_task });
     let shared = daily.then(|| SharedDailyStats::new(scenario.days, sources));
     (0..workers).into_par_iter().for_each(|worker| {
         // A task's daily values, `[run in task][day][series]`: each run writes its own
@@ -255,9 +249,9 @@ fn run_parallel(
         // Workers start adding at spans of days far apart.
         let start = shared.as_ref().map_or(0, |s| worker * s.spans() / workers);
         loop {
-            let Some((task, (slots, starts))) = tasks.lock().expect("no worker panics").next() else { break };
+            let Some(Task { first, slots, starts }) = tasks.lock().expect("no worker panics").take() else { break };
             for (i, slot) in slots.iter_mut().enumerate() {
-                let run = run_at(task * per_task + i);
+                let run = run_at(first + i);
                 let state = run_days(Run::new(scenario, run, &values(run)), |day, r| {
                     if daily {
                         let at = (i * scenario.days as usize + day as usize) * width;
@@ -279,9 +273,54 @@ fn run_parallel(
             }
         }
     });
-    drop(tasks);
     let merged = shared.map(SharedDailyStats::into_stats);
     (merged, outcomes, started)
+}
+
+/// The runs not yet taken by a worker of [`run_parallel`], with their outcomes' slots and
+/// their waves' start days.
+struct Tasks<'a> {
+    /// The first run not yet taken (its position among the runs simulated).
+    next: usize,
+    outcomes: &'a mut [RunOutcome],
+    started: &'a mut [Option<u32>],
+    waves: usize,
+    workers: usize,
+    /// The most runs a task takes ([`runs_per_task`]).
+    per_task: usize,
+}
+
+impl<'a> Tasks<'a> {
+    /// The fewest runs a task takes (unless fewer are left).
+    const MIN_RUNS: usize = 16;
+
+    /// The next task. Tasks are [`runs_per_task`] runs long until the runs left would give
+    /// each worker fewer than two, then shrink with what is left: ⌈left / 2·workers⌉, at
+    /// least [`Tasks::MIN_RUNS`] (guided self-scheduling, Polychronopoulos & Kuck, *IEEE
+    /// Trans. Computers* C-36, 1987, with half its ⌈left / workers⌉), so that workers finish together rather than one
+    /// waiting through another's last full task. Results do not depend on it.
+    fn take(&mut self) -> Option<Task<'a>> {
+        let left = self.outcomes.len();
+        if left == 0 {
+            return None;
+        }
+        let runs = left.div_ceil(2 * self.workers).max(Self::MIN_RUNS).min(self.per_task).min(left);
+        let (slots, rest) = std::mem::take(&mut self.outcomes).split_at_mut(runs);
+        self.outcomes = rest;
+        let (starts, rest) = std::mem::take(&mut self.started).split_at_mut(runs * self.waves);
+        self.started = rest;
+        let first = self.next;
+        self.next += runs;
+        Some(Task { first, slots, starts })
+    }
+}
+
+/// Consecutive runs for one worker: the first's position among the runs simulated, their
+/// outcomes' slots, and their waves' start days (runs × waves).
+struct Task<'a> {
+    first: usize,
+    slots: &'a mut [RunOutcome],
+    starts: &'a mut [Option<u32>],
 }
 
 /// Runs one run, calling `record(day, ledger)` at the end of every day (step 6); see
@@ -317,4 +356,32 @@ fn run_days<'s>(mut state: Run<'s>, mut record: impl FnMut(u32, &Run<'s>)) -> Ru
         state.end_day(t as usize);
     }
     state
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tasks_cover_every_run_once_in_order_and_shrink_at_the_end() {
+        for (count, waves, workers, per_task) in [(10_000, 2, 2, 256), (300, 1, 3, 64), (17, 0, 4, 64), (1, 3, 1, 256)]
+        {
+            let mut outcomes = vec![RunOutcome::default(); count];
+            let mut started = vec![None; count * waves];
+            let mut tasks = Tasks { next: 0, outcomes: &mut outcomes, started: &mut started, waves, workers, per_task };
+            let mut sizes = Vec::new();
+            while let Some(task) = tasks.take() {
+                assert_eq!(task.first, sizes.iter().sum::<usize>(), "tasks follow one another");
+                assert_eq!(task.starts.len(), task.slots.len() * waves);
+                sizes.push(task.slots.len());
+            }
+            assert_eq!(sizes.iter().sum::<usize>(), count, "{count} runs: {sizes:?}");
+            assert!(sizes.iter().all(|&n| n <= per_task && n > 0), "{sizes:?}");
+            // Tasks end small, only the last may be shorter than the floor, and none grows.
+            let (last, rest) = sizes.split_last().expect("a task");
+            assert!(*last <= Tasks::MIN_RUNS || count <= Tasks::MIN_RUNS, "{sizes:?}");
+            assert!(rest.iter().all(|&n| n >= Tasks::MIN_RUNS), "{sizes:?}");
+            assert!(sizes.windows(2).all(|w| w[1] <= w[0]), "{sizes:?}");
+        }
+    }
 }
