@@ -93,19 +93,19 @@ impl Results {
 }
 
 /// Runs simulated by one task, whose daily values are then streamed into the worker's
-/// sketches together: as many as fit a block of about 16 MiB, from 64 to 256. Each
-/// sketch's bins are out of cache when a task comes to it, so the more values a visit
-/// brings, the fewer misses a value (256 rather than 64 halved the sketches' time on the
-/// benchmark workload); the floor keeps long horizons' blocks as they were. Results do not
-/// depend on it: sketches merge exactly.
+/// sketches together: as many as fit a block of about 16 MiB at four bytes a value, from
+/// 64 to 512. Each sketch's bins are out of cache when a task comes to it, so the more
+/// values a visit brings, the fewer misses a value (256 rather than 64 halved the
+/// sketches' time on the benchmark workload); the floor keeps long horizons' blocks small
+/// enough. Results do not depend on it: sketches merge exactly.
 const fn runs_per_task(days: u32, width: usize) -> usize {
     const BLOCK_BYTES: usize = 16 << 20;
-    let per_run = days as usize * width * 8;
+    let per_run = days as usize * width * 4;
     let fit = BLOCK_BYTES / if per_run == 0 { 1 } else { per_run };
     if fit < 64 {
         64
-    } else if fit > 256 {
-        256
+    } else if fit > 512 {
+        512
     } else {
         fit
     }
@@ -118,9 +118,9 @@ pub fn recorded_series(scenario: &Scenario) -> usize {
 
 /// The memory one worker thread holds besides the shared daily statistics, for a scenario
 /// of `days` days and `width` recorded series ([`recorded_series`]): the block of a task's
-/// daily values.
+/// daily values (four bytes each), and one run's at eight bytes for a run that needs them.
 pub const fn worker_bytes(days: u32, width: usize) -> u64 {
-    days as u64 * width as u64 * runs_per_task(days, width) as u64 * 8
+    days as u64 * width as u64 * (runs_per_task(days, width) as u64 * 4 + 8)
 }
 
 /// The most memory simulating `runs` runs of `scenario` holds with `threads` worker
@@ -244,22 +244,39 @@ fn run_parallel(
     (0..workers).into_par_iter().for_each(|worker| {
         // A task's daily values, `[run in task][day][series]`: each run writes its own
         // contiguous stretch, and the shared statistics then take each day's values together.
+        // Four bytes a value, so that a block holds twice the runs: a run with a value of
+        // 2³² or more (4 billion people) is simulated again into `wide` and added alone.
         let cells = if daily { scenario.days as usize * width } else { 0 };
-        let mut block = vec![0u64; cells * per_task];
+        let mut block = vec![0u32; cells * per_task];
+        let mut wide = Vec::new();
         // Workers start adding at spans of days far apart.
         let start = shared.as_ref().map_or(0, |s| worker * s.spans() / workers);
         loop {
             let Some(Task { first, slots, starts }) = tasks.lock().expect("no worker panics").take() else { break };
+            // Runs in the block so far.
+            let mut kept = 0;
             for (i, slot) in slots.iter_mut().enumerate() {
                 let run = run_at(first + i);
+                let mut high = 0u64;
                 let state = run_days(Run::new(scenario, run, &values(run)), |day, r| {
                     if daily {
-                        let at = (i * scenario.days as usize + day as usize) * width;
+                        let at = (kept * scenario.days as usize + day as usize) * width;
                         let (ledger, sources) = block[at..at + width].split_at_mut(SERIES.len());
-                        ledger.copy_from_slice(&r.ledger().series());
-                        sources.copy_from_slice(r.composition());
+                        high |= narrow(ledger, &r.ledger().series()) | narrow(sources, r.composition());
                     }
                 });
+                if high >> 32 == 0 {
+                    kept += 1;
+                } else if let Some(stats) = shared.as_ref() {
+                    wide.resize(cells, 0u64);
+                    run_days(Run::new(scenario, run, &values(run)), |day, r| {
+                        let at = day as usize * width;
+                        let (ledger, sources) = wide[at..at + width].split_at_mut(SERIES.len());
+                        ledger.copy_from_slice(&r.ledger().series());
+                        sources.copy_from_slice(r.composition());
+                    });
+                    stats.record_block(&wide, start);
+                }
                 for (start, day) in starts[i * waves..(i + 1) * waves].iter_mut().zip(state.waves_started()) {
                     *start = day;
                 }
@@ -269,12 +286,25 @@ fn run_parallel(
                 }
             }
             if let Some(stats) = shared.as_ref() {
-                stats.record_block(&block[..slots.len() * cells], start);
+                stats.record_block(&block[..kept * cells], start);
             }
         }
     });
     let merged = shared.map(SharedDailyStats::into_stats);
     (merged, outcomes, started)
+}
+
+/// Writes `values` into `cells` as four-byte values; returns every value or-ed together,
+/// whose high half shows whether any did not fit.
+#[inline(always)]
+fn narrow(cells: &mut [u32], values: &[u64]) -> u64 {
+    let values = &values[..cells.len()];
+    let mut all = 0;
+    for (cell, &v) in cells.iter_mut().zip(values) {
+        *cell = v as u32;
+        all |= v;
+    }
+    all
 }
 
 /// The runs not yet taken by a worker of [`run_parallel`], with their outcomes' slots and

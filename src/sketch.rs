@@ -523,13 +523,13 @@ impl DailyStats {
     ///
     /// # Panics
     /// If the block is not a whole number of runs' days × series.
-    pub fn record_block(&mut self, block: &[u64]) {
+    pub fn record_block<V: Copy + Into<u64>>(&mut self, block: &[V]) {
         self.record_block_from(block, self.days, 0);
     }
 
     /// [`DailyStats::record_block`] for a block of `block_days` days a run, of which these
     /// statistics take the days from `first_day` on (as many as they cover).
-    fn record_block_from(&mut self, block: &[u64], block_days: u32, first_day: u32) {
+    fn record_block_from<V: Copy + Into<u64>>(&mut self, block: &[V], block_days: u32, first_day: u32) {
         let per_run = block_days as usize * self.width;
         assert!(per_run > 0 && block.len().is_multiple_of(per_run), "a block of whole runs' daily values");
         assert!(first_day + self.days <= block_days, "days within the block");
@@ -544,7 +544,7 @@ impl DailyStats {
                 // Gathered with their least and greatest in the same pass.
                 let (mut lo, mut hi) = (u64::MAX, 0);
                 for (v, run) in values.iter_mut().zip(block.chunks_exact(per_run)) {
-                    *v = run[at + series];
+                    *v = run[at + series].into();
                     (lo, hi) = (lo.min(*v), hi.max(*v));
                 }
                 sketch.insert_within(&values, lo, hi);
@@ -643,7 +643,7 @@ impl SharedDailyStats {
     /// Adds the runs of a block laid out as for [`DailyStats::record_block`], starting at
     /// the span `start` (out of [`SharedDailyStats::spans`]) and going round, taking first
     /// the spans no other thread holds, so that threads starting apart rarely wait.
-    pub fn record_block(&self, block: &[u64], start: usize) {
+    pub fn record_block<V: Copy + Into<u64> + Sync>(&self, block: &[V], start: usize) {
         let count = self.spans.len();
         let mut pending: Vec<usize> = (0..count).map(|i| (start + i) % count).collect();
         while !pending.is_empty() {

@@ -44,3 +44,54 @@ fn streamed_bands_are_within_the_documented_bound_of_exact_ones() {
     // exact bins.
     assert!(widest > 1.0, "largest difference {widest}");
 }
+
+/// Runs whose counts pass 2³² (the engine's blocks hold four bytes a value, and simulates
+/// such a run again at eight) are streamed exactly as every run's values added one by one:
+/// the statistics are equal, sketch for sketch, on one thread and on two.
+#[test]
+fn runs_past_four_billion_people_are_streamed_exactly() {
+    use muster::sketch::DailyStats;
+    let sc = crate::common::scenario(
+        r#"
+[simulation]
+start = 2024-01-01
+days = 40
+runs = 300
+seed = 5
+[force]
+initial = { dist = "uniform", min = 4200000000, max = 4400000000 }
+target = 4000000000
+[attrition]
+per_1000 = 0.5
+recovery_days = 20
+return_to_duty = 0.5
+[[recruitment]]
+name = "contracts"
+daily = 30000000
+training_days = 10
+"#,
+    );
+    let (runs, days) = (300u64, 40usize);
+    let width = engine::recorded_series(&sc);
+    let mut all = vec![0u64; runs as usize * days * width];
+    for run in 0..runs {
+        let slot = &mut all[run as usize * days * width..][..days * width];
+        engine::simulate_run_inspecting(&sc, run, |day, r| {
+            let at = day as usize * width;
+            slot[at..at + SERIES.len()].copy_from_slice(&r.ledger().series());
+            slot[at + SERIES.len()..at + width].copy_from_slice(r.composition());
+        });
+    }
+    let mut want = DailyStats::new(days as u32, sc.sources().len());
+    want.record_block(&all);
+    let first_totals: Vec<u64> = all.chunks(days * width).map(|run| run[engine::series::TOTAL]).collect();
+    assert!(
+        first_totals.iter().any(|&t| t < 1 << 32) && first_totals.iter().any(|&t| t >= 1 << 32),
+        "runs on both sides of 2³²"
+    );
+    for threads in [1, 2] {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().expect("pool");
+        let got = pool.install(|| engine::simulate(&sc, None)).daily;
+        assert!(got == want, "streamed statistics differ on {threads} thread(s)");
+    }
+}
