@@ -94,7 +94,13 @@ fn incomplete_beta_normalised(x: f64, a: f64, b: f64, ln_norm: f64) -> f64 {
     if x >= 1.0 {
         return 1.0;
     }
-    let ln_front = ln_norm + a * libm::log(x) + b * libm::log(1.0 - x);
+    incomplete_beta_with_logs(x, a, b, ln_norm, (libm::log(x), libm::log(1.0 - x)))
+}
+
+/// I_x(a, b) for 0 < x < 1 given ln(1/B(a, b)) and (ln x, ln(1 − x)), which
+/// [`beta_quantile`] also needs for the density.
+fn incomplete_beta_with_logs(x: f64, a: f64, b: f64, ln_norm: f64, (ln_x, ln_1m_x): (f64, f64)) -> f64 {
+    let ln_front = ln_norm + a * ln_x + b * ln_1m_x;
     let front = libm::exp(ln_front);
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_continued_fraction(x, a, b) / a
@@ -116,11 +122,16 @@ pub fn beta_quantile(p: f64, a: f64, b: f64) -> f64 {
         return 1.0;
     }
     let ln_norm = ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b);
-    let density = |x: f64| libm::exp(ln_norm + (a - 1.0) * libm::log(x) + (b - 1.0) * libm::log(1.0 - x));
     let (mut lo, mut hi) = (0.0f64, 1.0f64);
     let mut x = a / (a + b);
     for _ in 0..200 {
-        let f = incomplete_beta_normalised(x, a, b, ln_norm) - p;
+        // The two logarithms serve both I_x and the density.
+        let logs = (libm::log(x), libm::log(1.0 - x));
+        let f = if x > 0.0 && x < 1.0 {
+            incomplete_beta_with_logs(x, a, b, ln_norm, logs)
+        } else {
+            incomplete_beta_normalised(x, a, b, ln_norm)
+        } - p;
         if f == 0.0 {
             return x;
         }
@@ -129,7 +140,7 @@ pub fn beta_quantile(p: f64, a: f64, b: f64) -> f64 {
         } else {
             hi = x;
         }
-        let d = density(x);
+        let d = libm::exp(ln_norm + (a - 1.0) * logs.0 + (b - 1.0) * logs.1);
         let newton = if d > 0.0 && d.is_finite() { x - f / d } else { f64::NAN };
         let next = if newton > lo && newton < hi { newton } else { 0.5 * (lo + hi) };
         if (next - x).abs() < 1e-14 || hi - lo < 1e-14 {
