@@ -111,6 +111,17 @@ fn sketch_values(bencher: divan::Bencher) {
     });
 }
 
+/// One day's values of 512 runs that take few values (armies formed: 0 to 3), added to a
+/// sketch that holds them already, counted per value.
+#[divan::bench]
+fn sketch_repeated_values(bencher: divan::Bencher) {
+    let mut rng = named_stream(2, 0, "bench");
+    let values: Vec<u64> = (0..512).map(|_| poisson(&mut rng, 1.2).min(3)).collect();
+    let mut sketch = QuantileSketch::default();
+    sketch.insert_all(&values);
+    bencher.counter(ItemsCount::new(values.len())).bench_local(|| sketch.insert_all(divan::black_box(&values)));
+}
+
 /// 1,000 runs end to end in memory: simulation, daily bands and the summary.
 #[divan::bench(sample_count = 10)]
 fn thousand_runs(bencher: divan::Bencher) {
