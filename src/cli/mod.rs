@@ -7,6 +7,11 @@
 //! Every scenario is validated before anything runs or is written: one bad file means no
 //! output at all.
 
+// The argument structs' doc comments are the command line's help text, where `[goal]` or
+// `recruitment[0]` name a scenario's table or key, not an item to link to, and
+// `DIR/<file stem>/` is a path, not an HTML tag.
+#![allow(rustdoc::broken_intra_doc_links, rustdoc::invalid_html_tags)]
+
 /// Writes to stdout. A closed pipe (`simulate check *.toml | head -1`) ends the program
 /// quietly, as it ends `head`'s reading, instead of panicking as `print!` would; any other
 /// failure (a full disk) ends it with status 1 and a message.

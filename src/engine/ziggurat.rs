@@ -161,7 +161,7 @@ static F: [f64; 257] = [
 ];
 
 /// One standard normal draw. Each try takes one 64-bit output: 8 bits choose a layer,
-/// the top 52 a uniform u on [−1, 1); x = u·X[i] is returned at once when it lies inside
+/// the top 52 a uniform u on \[−1, 1); x = u·X\[i\] is returned at once when it lies inside
 /// the next layer's edge (about 99% of tries), else after a test against the density,
 /// or from the tail beyond r by Marsaglia's method (layer 0).
 // Inlined into each sampler, as rand_distr does: its fast path is a few instructions.
