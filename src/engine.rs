@@ -185,21 +185,23 @@ fn simulate_indexed(
     Results { days: scenario.days, runs: count as u32, daily, outcomes, started }
 }
 
-/// Folds every day of each run of `runs` into a value of its own, in parallel: `fold(acc,
-/// day, ledger)` at the end of each day (after step 6, before the army step), starting
-/// from `A::default()`. The values come back in run order; nothing else is kept, so memory
-/// is one value a run.
-pub fn fold_runs<A: Default + Send>(
+/// Folds every day of each run of `runs` into a value of its own, in parallel: `start(values)`
+/// from the run's input values, then `fold(acc, day, ledger)` at the end of each day (after
+/// step 6, before the army step). The values come back in run order; nothing else is kept,
+/// so memory is one value a run.
+pub fn fold_runs<A: Send>(
     scenario: &Scenario,
     runs: std::ops::Range<u64>,
     values: &(dyn Fn(u64) -> Vec<f64> + Sync),
+    start: &(dyn Fn(&[f64]) -> A + Sync),
     fold: &(dyn Fn(&mut A, u32, &Ledger) + Sync),
     progress: Option<&AtomicU64>,
 ) -> Vec<A> {
     runs.into_par_iter()
         .map(|run| {
-            let mut acc = A::default();
-            run_days(Run::new(scenario, run, &values(run)), |day, r| fold(&mut acc, day, r.ledger()));
+            let values = values(run);
+            let mut acc = start(&values);
+            run_days(Run::new(scenario, run, &values), |day, r| fold(&mut acc, day, r.ledger()));
             if let Some(p) = progress {
                 p.fetch_add(1, Ordering::Relaxed);
             }

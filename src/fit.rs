@@ -254,10 +254,14 @@ pub enum FitError {
 }
 
 /// The most memory a fit of `runs` runs of `scenario` keeps beyond the engine's: per run
-/// its distance, its place in the order, and each uncertain input's value (twice, while
-/// the prior's percentiles are taken).
+/// its distance as folded (with each window's value at its start), each uncertain input's
+/// value as the run started, then its distance, its place in the order and the inputs'
+/// values again in their columns.
 pub fn memory_bytes(scenario: &Scenario, runs: u32) -> u64 {
-    u64::from(runs) * (16 + 16 * scenario.uncertain_inputs().len() as u64)
+    let uncertain = scenario.uncertain_inputs().len() as u64;
+    let slots = Observations::of(scenario).slots as u64;
+    // (8 + 24 + 8·slots) + (24 + 8·uncertain) folded, then 8 + 8 + 8·uncertain.
+    u64::from(runs) * (72 + 8 * slots + 16 * uncertain)
 }
 
 /// Runs the prior, scores every run, keeps the closest `accept` fraction (at least one
@@ -276,28 +280,27 @@ pub fn fit(scenario: &Scenario, accept: f64, progress: Option<&AtomicU64>) -> Re
     }
     let runs = 0..u64::from(scenario.runs());
     let design = Design::new(scenario, runs.clone());
-    let distances: Vec<f64> = engine::fold_runs(
+    // Each run's distance, and each uncertain input's value in it: the one thing a fit keeps
+    // per run besides its distance ([`memory_bytes`]), taken as the run starts.
+    let folded: Vec<(Distance, Vec<f64>)> = engine::fold_runs(
         scenario,
         runs.clone(),
         &|run| design.values(run),
-        &|acc: &mut Distance, day, ledger| observations.fold(acc, day, ledger),
+        &|values| (Distance::default(), uncertain.iter().map(|id| values[id.index()]).collect()),
+        &|acc, day, ledger| observations.fold(&mut acc.0, day, ledger),
         progress,
-    )
-    .into_iter()
-    .map(|d| d.sum_sq.sqrt())
-    .collect();
+    );
+    let distances: Vec<f64> = folded.iter().map(|(d, _)| d.sum_sq.sqrt()).collect();
     let mut order: Vec<u64> = runs.clone().collect();
     order.sort_by(|&a, &b| distances[a as usize].total_cmp(&distances[b as usize]).then(a.cmp(&b)));
     let accepted = ((accept * f64::from(scenario.runs())).round() as usize).clamp(1, order.len());
     let kept: Vec<(u64, f64)> = order[..accepted].iter().map(|&r| (r, distances[r as usize])).collect();
 
-    // Each uncertain input's value in every run, a column an input: the one thing a fit
-    // keeps per run besides its distance ([`memory_bytes`]).
+    // A column an input.
     let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(order.len()); uncertain.len()];
-    for run in runs {
-        let values = design.values(run);
-        for (column, id) in columns.iter_mut().zip(&uncertain) {
-            column.push(values[id.index()]);
+    for (_, values) in folded {
+        for (column, value) in columns.iter_mut().zip(values) {
+            column.push(value);
         }
     }
     let mut inputs: Vec<FittedInput> = uncertain
