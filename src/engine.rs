@@ -223,10 +223,10 @@ pub fn simulate_outcomes(
 }
 
 /// One worker per thread takes tasks of consecutive runs ([`Tasks::take`]: at most
-/// [`runs_per_task`]) until none are left, and adds each task's daily values (if `daily`) to one set of statistics all
-/// workers share ([`SharedDailyStats`]). Sketches hold integers, so the statistics are
-/// the same however the runs were shared out; memory is that one set, a block of a
-/// task's values per thread, and the outcomes.
+/// [`runs_per_task`]) until none are left, and adds each task's daily values (if `daily`)
+/// to one set of statistics all workers share ([`SharedDailyStats`]). Sketches hold
+/// integers, so the statistics are the same however the runs were shared out; memory is
+/// that one set, a block of a task's values per thread, and the outcomes.
 fn run_parallel(
     scenario: &Scenario,
     count: usize,
@@ -329,8 +329,9 @@ impl<'a> Tasks<'a> {
     /// The next task. Tasks are [`runs_per_task`] runs long until the runs left would give
     /// each worker fewer than two, then shrink with what is left: ⌈left / 2·workers⌉, at
     /// least [`Tasks::MIN_RUNS`] (guided self-scheduling, Polychronopoulos & Kuck, *IEEE
-    /// Trans. Computers* C-36, 1987, with half its ⌈left / workers⌉), so that workers finish together rather than one
-    /// waiting through another's last full task. Results do not depend on it.
+    /// Trans. Computers* C-36, 1987, with half its ⌈left / workers⌉), so that workers
+    /// finish together rather than one waiting through another's last full task. Results
+    /// do not depend on it.
     fn take(&mut self) -> Option<Task<'a>> {
         let left = self.outcomes.len();
         if left == 0 {

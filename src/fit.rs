@@ -280,8 +280,8 @@ pub fn fit(scenario: &Scenario, accept: f64, progress: Option<&AtomicU64>) -> Re
     }
     let runs = 0..u64::from(scenario.runs());
     let design = Design::new(scenario, runs.clone());
-    // Each run's distance, and each uncertain input's value in it: the one thing a fit keeps
-    // per run besides its distance ([`memory_bytes`]), taken as the run starts.
+    // Each run's distance, folded day by day, and each uncertain input's value in the run,
+    // taken as it starts (see [`memory_bytes`]).
     let folded: Vec<(Distance, Vec<f64>)> = engine::fold_runs(
         scenario,
         runs.clone(),

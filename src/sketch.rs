@@ -517,9 +517,10 @@ impl DailyStats {
         self.days
     }
 
-    /// Adds the runs of a block of values laid out `[run][day][series]`, each run's days
-    /// and series contiguous as the run wrote them: a day's values of every run are
-    /// gathered, then each series' go into its sketch together.
+    /// Adds the runs of a block of values (of four or eight bytes) laid out
+    /// `[run][day][series]`, each run's days and series contiguous as the run wrote them:
+    /// a day's values of every run are gathered, then each series' go into its sketch
+    /// together.
     ///
     /// # Panics
     /// If the block is not a whole number of runs' days × series.
