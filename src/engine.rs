@@ -259,8 +259,9 @@ fn run_parallel(
             let mut kept = 0;
             for (i, slot) in slots.iter_mut().enumerate() {
                 let run = run_at(first + i);
+                let inputs = values(run);
                 let mut high = 0u64;
-                let state = run_days(Run::new(scenario, run, &values(run)), |day, r| {
+                let state = run_days(Run::new(scenario, run, &inputs), |day, r| {
                     if daily {
                         let at = (kept * scenario.days as usize + day as usize) * width;
                         let (ledger, sources) = block[at..at + width].split_at_mut(SERIES.len());
@@ -271,7 +272,7 @@ fn run_parallel(
                     kept += 1;
                 } else if let Some(stats) = shared.as_ref() {
                     wide.resize(cells, 0u64);
-                    run_days(Run::new(scenario, run, &values(run)), |day, r| {
+                    run_days(Run::new(scenario, run, &inputs), |day, r| {
                         let at = day as usize * width;
                         let (ledger, sources) = wide[at..at + width].split_at_mut(SERIES.len());
                         ledger.copy_from_slice(&r.ledger().series());
