@@ -122,7 +122,7 @@ impl DelayLine {
     }
 
     /// `n` people enter on `day`.
-    #[inline]
+    #[inline(always)]
     pub fn enter(&mut self, day: usize, n: u64) {
         if n == 0 {
             return;
@@ -132,7 +132,7 @@ impl DelayLine {
     }
 
     /// The people arriving on day `t` (days must be asked for in order).
-    #[inline]
+    #[inline(always)]
     pub fn arrivals(&mut self, t: usize) -> u64 {
         let (first_in, last_in) = (self.first_in, self.last_in);
         if first_in > last_in {
@@ -181,7 +181,7 @@ const LANES: usize = 16;
 /// sums (lane j takes the terms i ≡ j mod 16, which vectorises), added up in a fixed tree;
 /// the order of every addition is fixed, so the result is too, whatever instructions the
 /// compiler picks.
-#[inline]
+#[inline(always)]
 fn dot(a: &[f64], b: &[f64]) -> f64 {
     debug_assert!(a.len() == b.len() && a.len().is_multiple_of(LANES));
     let mut acc = [0.0f64; LANES];

@@ -16,6 +16,7 @@ mod ziggurat;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use multiversion::multiversion;
 use rayon::prelude::*;
 
 use crate::inputs::Design;
@@ -246,55 +247,88 @@ fn run_parallel(
     (0..workers).into_par_iter().for_each(|worker| {
         // A task's daily values, `[run in task][day][series]`: each run writes its own
         // contiguous stretch, and the shared statistics then take each day's values together.
-        // Four bytes a value, so that a block holds twice the runs: a run with a value of
-        // 2³² or more (4 billion people) is simulated again into `wide` and added alone.
+        // Four bytes a value, so that a block holds twice the runs ([`simulate_task`]).
         let cells = if daily { scenario.days as usize * width } else { 0 };
         let mut block = vec![0u32; cells * per_task];
         let mut wide = Vec::new();
         // Workers start adding at spans of days far apart.
         let start = shared.as_ref().map_or(0, |s| worker * s.spans() / workers);
+        let context = TaskContext { scenario, run_at, values, progress, shared: shared.as_ref(), start };
         loop {
-            let Some(Task { first, slots, starts }) = tasks.lock().expect("no worker panics").take() else { break };
-            // Runs in the block so far.
-            let mut kept = 0;
-            for (i, slot) in slots.iter_mut().enumerate() {
-                let run = run_at(first + i);
-                let inputs = values(run);
-                let mut high = 0u64;
-                let state = run_days(Run::new(scenario, run, &inputs), |day, r| {
-                    if daily {
-                        let at = (kept * scenario.days as usize + day as usize) * width;
-                        let (ledger, sources) = block[at..at + width].split_at_mut(SERIES.len());
-                        high |= narrow(ledger, &r.ledger().series()) | narrow(sources, r.composition());
-                    }
-                });
-                if high >> 32 == 0 {
-                    kept += 1;
-                } else if let Some(stats) = shared.as_ref() {
-                    wide.resize(cells, 0u64);
-                    run_days(Run::new(scenario, run, &inputs), |day, r| {
-                        let at = day as usize * width;
-                        let (ledger, sources) = wide[at..at + width].split_at_mut(SERIES.len());
-                        ledger.copy_from_slice(&r.ledger().series());
-                        sources.copy_from_slice(r.composition());
-                    });
-                    stats.record_block(&wide, start);
-                }
-                for (start, day) in starts[i * waves..(i + 1) * waves].iter_mut().zip(state.waves_started()) {
-                    *start = day;
-                }
-                *slot = state.outcome();
-                if let Some(p) = progress {
-                    p.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-            if let Some(stats) = shared.as_ref() {
-                stats.record_block(&block[..kept * cells], start);
-            }
+            let Some(task) = tasks.lock().expect("no worker panics").take() else { break };
+            simulate_task(&context, task, &mut block, &mut wide);
         }
     });
     let merged = shared.map(SharedDailyStats::into_stats);
     (merged, outcomes, started)
+}
+
+/// What every task of [`run_parallel`] shares: the scenario, the runs' indices and input
+/// values, the progress counter, and the statistics the workers add to (`None`: outcomes
+/// only), with the span of days this worker starts adding at.
+struct TaskContext<'a> {
+    scenario: &'a Scenario,
+    run_at: &'a (dyn Fn(usize) -> u64 + Sync),
+    values: &'a (dyn Fn(u64) -> Vec<f64> + Sync),
+    progress: Option<&'a AtomicU64>,
+    shared: Option<&'a SharedDailyStats>,
+    start: usize,
+}
+
+/// Simulates a task's runs into their slots, their daily values into `block` (four bytes
+/// each, `[run][day][series]`), and then adds the block to the shared statistics. A run
+/// with a value of 2³² or more (4 billion people) is simulated again into `wide` and added
+/// alone.
+///
+/// Compiled twice, for baseline x86-64 and for x86-64-v3 (AVX2, FMA, BMI), and chosen
+/// when the program runs by what the processor has (`multiversion`): the day's loops and
+/// samplers are inlined into it, so they get the wider instructions where they exist. The
+/// results are the same bits: Rust never fuses a multiplication and an addition unless
+/// asked, and every other operation is IEEE-exact.
+#[multiversion(targets("x86_64+avx+avx2+bmi1+bmi2+fma+lzcnt+movbe+popcnt"))]
+fn simulate_task(context: &TaskContext<'_>, task: Task<'_>, block: &mut [u32], wide: &mut Vec<u64>) {
+    let TaskContext { scenario, run_at, values, progress, shared, start } = *context;
+    let Task { first, slots, starts } = task;
+    let waves = scenario.mobilization.len();
+    let width = recorded_series(scenario);
+    let daily = shared.is_some();
+    let cells = if daily { scenario.days as usize * width } else { 0 };
+    // Runs in the block so far.
+    let mut kept = 0;
+    for (i, slot) in slots.iter_mut().enumerate() {
+        let run = run_at(first + i);
+        let inputs = values(run);
+        let mut high = 0u64;
+        let state = run_days(Run::new(scenario, run, &inputs), |day, r| {
+            if daily {
+                let at = (kept * scenario.days as usize + day as usize) * width;
+                let (ledger, sources) = block[at..at + width].split_at_mut(SERIES.len());
+                high |= narrow(ledger, &r.ledger().series()) | narrow(sources, r.composition());
+            }
+        });
+        if high >> 32 == 0 {
+            kept += 1;
+        } else if let Some(stats) = shared {
+            wide.resize(cells, 0u64);
+            run_days(Run::new(scenario, run, &inputs), |day, r| {
+                let at = day as usize * width;
+                let (ledger, sources) = wide[at..at + width].split_at_mut(SERIES.len());
+                ledger.copy_from_slice(&r.ledger().series());
+                sources.copy_from_slice(r.composition());
+            });
+            stats.record_block(wide, start);
+        }
+        for (start, day) in starts[i * waves..(i + 1) * waves].iter_mut().zip(state.waves_started()) {
+            *start = day;
+        }
+        *slot = state.outcome();
+        if let Some(p) = progress {
+            p.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+    if let Some(stats) = shared {
+        stats.record_block(&block[..kept * cells], start);
+    }
 }
 
 /// Writes `values` into `cells` as four-byte values; returns every value or-ed together,
@@ -383,6 +417,7 @@ pub fn simulate_run_with(
 
 /// Steps `state` through every day of its scenario, calling `record(day, run)` at the
 /// end of each (after step 6, before the army step), and returns it after the last.
+#[inline(always)]
 fn run_days<'s>(mut state: Run<'s>, mut record: impl FnMut(u32, &Run<'s>)) -> Run<'s> {
     for t in 0..state.days() {
         state.step(t as usize);

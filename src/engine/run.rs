@@ -354,7 +354,7 @@ impl<'s> Run<'s> {
     }
 
     /// Simulates day `t` (days in order from 0) and returns the ledger at its end.
-    #[inline]
+    #[inline(always)]
     pub fn step(&mut self, t: usize) -> &Ledger {
         self.intake(t);
         let (exposed, back) = self.arrivals(t);

@@ -100,6 +100,7 @@ const SEARCH_BELOW: f64 = 10.0;
 /// rejection method for generating Poisson random variables", Insurance: Mathematics
 /// and Economics 12, 1993, 39–45; the constants are the paper's), which accepts about
 /// 90% of first proposals with no logarithm.
+#[inline(always)]
 pub fn poisson(rng: &mut StreamRng, lambda: f64) -> u64 {
     if lambda.is_nan() || lambda <= 0.0 {
         return 0;
@@ -112,6 +113,7 @@ pub fn poisson(rng: &mut StreamRng, lambda: f64) -> u64 {
 }
 
 /// Poisson(λ) for 0 < λ ≤ [`MAX_POISSON_MEAN`], exactly (the methods of [`poisson`]).
+#[inline(never)]
 pub fn poisson_exact(rng: &mut StreamRng, lambda: f64) -> u64 {
     if lambda < SEARCH_BELOW {
         let mut u = open_uniform(rng);
@@ -169,6 +171,7 @@ impl DailyCount {
     }
 
     /// One day's count.
+    #[inline(always)]
     pub fn sample(&self, rng: &mut StreamRng, mean: f64) -> u64 {
         let lambda = self.intensity(rng, mean);
         poisson(rng, lambda)
@@ -177,6 +180,7 @@ impl DailyCount {
     /// One day's Poisson mean λ: `mean` itself, or (mean/k)·G with a negative binomial
     /// (0 for a mean that is not positive). The count is Poisson(λ), or, split into
     /// shares pᵢ, independent Poisson(λ·pᵢ) counts (Poisson thinning).
+    #[inline(always)]
     pub fn intensity(&self, rng: &mut StreamRng, mean: f64) -> f64 {
         if mean.is_nan() || mean <= 0.0 {
             return 0.0;
@@ -213,6 +217,7 @@ impl StandardGamma {
     }
 
     /// One draw.
+    #[inline(always)]
     pub fn sample(&self, rng: &mut StreamRng) -> f64 {
         let g = loop {
             let z = standard_normal(rng);
@@ -243,6 +248,7 @@ impl StandardGamma {
 /// of binomial random variables", J. Statist. Comput. Simul. 46, 1993, 101–110; constants
 /// and the Stirling-tail acceptance test as in the paper and Boost's implementation), which
 /// accepts most proposals with two uniforms and no logarithm.
+#[inline(always)]
 pub fn binomial(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
     if n == 0 || p.is_nan() || p <= 0.0 {
         return 0;
@@ -258,6 +264,7 @@ pub fn binomial(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
 }
 
 /// Binomial(n, p) for n > 0 and 0 < p < 1, exactly (the methods of [`binomial`]).
+#[inline(never)]
 pub fn binomial_exact(rng: &mut StreamRng, n: u64, p: f64) -> u64 {
     if p > 0.5 {
         return n - binomial_at_most_half(rng, n, 1.0 - p);

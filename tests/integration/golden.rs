@@ -37,3 +37,21 @@ fn the_benchmark_workload_gives_the_pinned_bytes() {
     ];
     assert_eq!(digests, GOLDEN.map(String::from), "the workload's outputs changed; if intended, update GOLDEN");
 }
+
+/// The engine's parallel runs go through code compiled for the processor's widest
+/// instructions (`multiversion`: x86-64-v3 where the CPU has AVX2), a single run through
+/// code compiled for baseline x86-64; on a machine with AVX2 this compares the two. Every
+/// run's outcome is the same, its pay to the bit.
+#[test]
+fn the_dispatched_engine_gives_every_run_as_the_baseline_code_does() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/every-flow.toml");
+    let sc = Scenario::load(&path, Overrides { runs: Some(200), ..Overrides::default() }).expect("valid");
+    let results = muster::engine::simulate(&sc, None);
+    let design = muster::inputs::Design::new(&sc, 0..200);
+    for run in 0..200u64 {
+        let alone = muster::engine::simulate_run_with(&sc, run, &design.values(run), |_, _| {});
+        let got = results.outcomes[run as usize];
+        assert_eq!(got, alone, "run {run}");
+        assert_eq!(got.cost.to_bits(), alone.cost.to_bits(), "run {run}");
+    }
+}
