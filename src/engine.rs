@@ -275,10 +275,10 @@ struct TaskContext<'a> {
     start: usize,
 }
 
-/// Simulates a task's runs into their slots, their daily values into `block` (four bytes
-/// each, `[run][day][series]`), and then adds the block to the shared statistics. A run
-/// with a value of 2³² or more (4 billion people) is simulated again into `wide` and added
-/// alone.
+/// Simulates a task's runs into their slots, [`SIDE_BY_SIDE`] at a time, their daily
+/// values into `block` (four bytes each, `[run][day][series]`), and then adds the block to
+/// the shared statistics. A run with a value of 2³² or more (4 billion people) is
+/// simulated again into `wide` and added alone.
 ///
 /// Compiled twice, for baseline x86-64 and for x86-64-v3 (AVX2, FMA, BMI), and chosen
 /// when the program runs by what the processor has (`multiversion`): the day's loops and
@@ -295,35 +295,46 @@ fn simulate_task(context: &TaskContext<'_>, task: Task<'_>, block: &mut [u32], w
     let cells = if daily { scenario.days as usize * width } else { 0 };
     // Runs in the block so far.
     let mut kept = 0;
-    for (i, slot) in slots.iter_mut().enumerate() {
-        let run = run_at(first + i);
-        let inputs = values(run);
-        let mut high = 0u64;
-        let state = run_days(Run::new(scenario, run, &inputs), |day, r| {
+    let days = scenario.days as usize;
+    for (group, slots) in slots.chunks_mut(SIDE_BY_SIDE).enumerate() {
+        let at_run = |j: usize| run_at(first + group * SIDE_BY_SIDE + j);
+        let inputs: Vec<Vec<f64>> = (0..slots.len()).map(|j| values(at_run(j))).collect();
+        let mut runs: Vec<Run> = inputs.iter().enumerate().map(|(j, v)| Run::new(scenario, at_run(j), v)).collect();
+        // The `j`-th run's values go to the block's run `kept + j`, every value or-ed into `high[j]`.
+        let mut high = [0u64; SIDE_BY_SIDE];
+        run_days_all(&mut runs, |j, day, r| {
             if daily {
-                let at = (kept * scenario.days as usize + day as usize) * width;
+                let at = ((kept + j) * days + day as usize) * width;
                 let (ledger, sources) = block[at..at + width].split_at_mut(SERIES.len());
-                high |= narrow(ledger, &r.ledger().series()) | narrow(sources, r.composition());
+                high[j] |= narrow(ledger, &r.ledger().series()) | narrow(sources, r.composition());
             }
         });
-        if high >> 32 == 0 {
-            kept += 1;
-        } else if let Some(stats) = shared {
-            wide.resize(cells, 0u64);
-            run_days(Run::new(scenario, run, &inputs), |day, r| {
-                let at = day as usize * width;
-                let (ledger, sources) = wide[at..at + width].split_at_mut(SERIES.len());
-                ledger.copy_from_slice(&r.ledger().series());
-                sources.copy_from_slice(r.composition());
-            });
-            stats.record_block(wide, start);
-        }
-        for (start, day) in starts[i * waves..(i + 1) * waves].iter_mut().zip(state.waves_started()) {
-            *start = day;
-        }
-        *slot = state.outcome();
-        if let Some(p) = progress {
-            p.fetch_add(1, Ordering::Relaxed);
+        let group_kept = kept;
+        for (j, ((state, slot), inputs)) in runs.into_iter().zip(slots.iter_mut()).zip(&inputs).enumerate() {
+            let i = group * SIDE_BY_SIDE + j;
+            if high[j] >> 32 == 0 {
+                // Closing up behind a run of this group simulated again at eight bytes.
+                if kept != group_kept + j {
+                    block.copy_within((group_kept + j) * cells..(group_kept + j + 1) * cells, kept * cells);
+                }
+                kept += 1;
+            } else if let Some(stats) = shared {
+                wide.resize(cells, 0u64);
+                run_days(Run::new(scenario, at_run(j), inputs), |day, r| {
+                    let at = day as usize * width;
+                    let (ledger, sources) = wide[at..at + width].split_at_mut(SERIES.len());
+                    ledger.copy_from_slice(&r.ledger().series());
+                    sources.copy_from_slice(r.composition());
+                });
+                stats.record_block(wide, start);
+            }
+            for (start, day) in starts[i * waves..(i + 1) * waves].iter_mut().zip(state.waves_started()) {
+                *start = day;
+            }
+            *slot = state.outcome();
+            if let Some(p) = progress {
+                p.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
     if let Some(stats) = shared {
@@ -418,13 +429,29 @@ pub fn simulate_run_with(
 /// Steps `state` through every day of its scenario, calling `record(day, run)` at the
 /// end of each (after step 6, before the army step), and returns it after the last.
 #[inline(always)]
-fn run_days<'s>(mut state: Run<'s>, mut record: impl FnMut(u32, &Run<'s>)) -> Run<'s> {
-    for t in 0..state.days() {
-        state.step(t as usize);
-        record(t, &state);
-        state.end_day(t as usize);
-    }
+fn run_days<'s>(state: Run<'s>, mut record: impl FnMut(u32, &Run<'s>)) -> Run<'s> {
+    let mut runs = [state];
+    run_days_all(&mut runs, |_, day, run| record(day, run));
+    let [state] = runs;
     state
+}
+
+/// Runs stepped side by side by [`simulate_task`] ([`Run::step_all`]).
+const SIDE_BY_SIDE: usize = 2;
+
+/// Steps `runs` (of one scenario) through every day together ([`Run::step_all`]), calling
+/// `record(j, day, run)` for the `j`-th at the end of each day (after step 6, before the
+/// army step).
+#[inline(always)]
+fn run_days_all<'s>(runs: &mut [Run<'s>], mut record: impl FnMut(usize, u32, &Run<'s>)) {
+    let days = runs.first().map_or(0, Run::days);
+    for t in 0..days {
+        Run::step_all(runs, t as usize);
+        for (j, run) in runs.iter_mut().enumerate() {
+            record(j, t, run);
+            run.end_day(t as usize);
+        }
+    }
 }
 
 #[cfg(test)]
