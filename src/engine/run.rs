@@ -207,7 +207,7 @@ fn whole(x: f64) -> u64 {
 
 /// One run in progress: its inputs as drawn, the state of every flow, and its ledger.
 ///
-/// A day ([`Run::step`]) follows MODEL.md: 1 intake, 2 arrivals, 3 combat casualties
+/// A day ([`Run::step_all`]) follows MODEL.md: 1 intake, 2 arrivals, 3 combat casualties
 /// from `deployed`, 4 non-combat hazards from `strength`, 5 term expiries, 6 record.
 ///
 /// Term expiries follow each cohort's survivors without tracking individuals: everyone on
