@@ -198,17 +198,36 @@ pub fn fold_runs<A: Send>(
     fold: &(dyn Fn(&mut A, u32, &Ledger) + Sync),
     progress: Option<&AtomicU64>,
 ) -> Vec<A> {
-    runs.into_par_iter()
-        .map(|run| {
-            let values = values(run);
-            let mut acc = start(&values);
-            run_days(Run::new(scenario, run, &values), |day, r| fold(&mut acc, day, r.ledger()));
+    let side_by_side = SIDE_BY_SIDE as u64;
+    let groups = (runs.end - runs.start).div_ceil(side_by_side);
+    (0..groups)
+        .into_par_iter()
+        .flat_map_iter(|group| {
+            let first = runs.start + group * side_by_side;
+            let accs = fold_side_by_side(scenario, first..(first + side_by_side).min(runs.end), values, start, fold);
             if let Some(p) = progress {
-                p.fetch_add(1, Ordering::Relaxed);
+                p.fetch_add(accs.len() as u64, Ordering::Relaxed);
             }
-            acc
+            accs
         })
         .collect()
+}
+
+/// [`fold_runs`] for a few runs stepped side by side ([`Run::step_all`]), compiled like
+/// [`simulate_task`] for baseline x86-64 and x86-64-v3 and chosen at run time.
+#[multiversion(targets("x86_64+avx+avx2+bmi1+bmi2+fma+lzcnt+movbe+popcnt"))]
+fn fold_side_by_side<A>(
+    scenario: &Scenario,
+    runs: std::ops::Range<u64>,
+    values: &(dyn Fn(u64) -> Vec<f64> + Sync),
+    start: &(dyn Fn(&[f64]) -> A + Sync),
+    fold: &(dyn Fn(&mut A, u32, &Ledger) + Sync),
+) -> Vec<A> {
+    let inputs: Vec<Vec<f64>> = runs.clone().map(values).collect();
+    let mut accs: Vec<A> = inputs.iter().map(|v| start(v)).collect();
+    let mut states: Vec<Run> = runs.zip(&inputs).map(|(run, v)| Run::new(scenario, run, v)).collect();
+    run_days_all(&mut states, |j, day, r| fold(&mut accs[j], day, r.ledger()));
+    accs
 }
 
 /// The outcomes of runs `runs`, as [`simulate_runs`] gives them, without the per-day
