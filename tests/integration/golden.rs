@@ -55,3 +55,28 @@ fn the_dispatched_engine_gives_every_run_as_the_baseline_code_does() {
         assert_eq!(got.cost.to_bits(), alone.cost.to_bits(), "run {run}");
     }
 }
+
+/// [`muster::engine::fold_runs`] steps runs side by side through the dispatched code: each
+/// run's fold sees exactly its own days, as the run alone gives them, and starts from its
+/// own input values.
+#[test]
+fn folded_runs_are_each_run_alone() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/every-flow.toml");
+    let sc = Scenario::load(&path, Overrides { runs: Some(31), ..Overrides::default() }).expect("valid");
+    let design = muster::inputs::Design::new(&sc, 0..31);
+    let folded = muster::engine::fold_runs(
+        &sc,
+        0..31,
+        &|run| design.values(run),
+        &|values| (values.to_vec(), Vec::new()),
+        &|acc, day, l| acc.1.push((day, l.series())),
+        None,
+    );
+    assert_eq!(folded.len(), 31);
+    for (run, (values, days)) in folded.iter().enumerate() {
+        assert_eq!(*values, design.values(run as u64), "run {run}'s input values");
+        let mut alone = Vec::new();
+        muster::engine::simulate_run_with(&sc, run as u64, values, |day, l| alone.push((day, l.series())));
+        assert!(*days == alone, "run {run}'s days");
+    }
+}
