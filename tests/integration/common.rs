@@ -13,6 +13,12 @@ pub fn scenario(text: &str) -> Scenario {
     Scenario::parse("test.toml", text, Overrides::default()).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The benchmark workload, `benches/every-flow.toml`, with `runs` runs.
+pub fn benchmark_workload(runs: u32) -> Scenario {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/every-flow.toml");
+    Scenario::load(&path, Overrides { runs: Some(runs), ..Overrides::default() }).unwrap_or_else(|e| panic!("{e}"))
+}
+
 /// Simulates and summarises.
 pub fn run(text: &str) -> (Scenario, Results, Summary) {
     let s = scenario(text);

@@ -44,8 +44,7 @@ fn the_benchmark_workload_gives_the_pinned_bytes() {
 /// run's outcome is the same, its pay to the bit.
 #[test]
 fn the_dispatched_engine_gives_every_run_as_the_baseline_code_does() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/every-flow.toml");
-    let sc = Scenario::load(&path, Overrides { runs: Some(200), ..Overrides::default() }).expect("valid");
+    let sc = crate::common::benchmark_workload(200);
     let results = muster::engine::simulate(&sc, None);
     let design = muster::inputs::Design::new(&sc, 0..200);
     for run in 0..200u64 {
@@ -61,8 +60,7 @@ fn the_dispatched_engine_gives_every_run_as_the_baseline_code_does() {
 /// own input values.
 #[test]
 fn folded_runs_are_each_run_alone() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/every-flow.toml");
-    let sc = Scenario::load(&path, Overrides { runs: Some(31), ..Overrides::default() }).expect("valid");
+    let sc = crate::common::benchmark_workload(31);
     let design = muster::inputs::Design::new(&sc, 0..31);
     let folded = muster::engine::fold_runs(
         &sc,

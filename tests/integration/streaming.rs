@@ -1,7 +1,6 @@
 //! The streamed per-day statistics against exact percentiles of the same runs.
 
 use muster::engine::{self, SERIES};
-use muster::scenario::{Overrides, Scenario};
 use muster::sketch::BINS;
 use muster::stats::{Band, daily_bands};
 
@@ -10,8 +9,7 @@ use muster::stats::{Band, daily_bands};
 /// every run's stored values, as `muster::sketch` documents; the means are exact.
 #[test]
 fn streamed_bands_are_within_the_documented_bound_of_exact_ones() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/every-flow.toml");
-    let sc = Scenario::load(&path, Overrides { runs: Some(2_000), ..Overrides::default() }).expect("valid");
+    let sc = crate::common::benchmark_workload(2_000);
     let results = engine::simulate(&sc, None);
     let streamed = daily_bands(&results);
 
