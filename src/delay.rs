@@ -23,12 +23,24 @@ pub struct DelayKernel {
     first: u32,
     /// Cumulative share of people with a delay ≤ `first + i`; increasing, last = 1.
     cumulative: Vec<f64>,
+    /// The shares a [`DelayLine`] reads: F at delays last − 1, last − 2, ..., first
+    /// (reversed, so that a day's window is contiguous and read forwards), then [`LANES`]
+    /// zeros. Kept here, once a scenario, so that every run's lines read the same copy.
+    reversed: Vec<f64>,
 }
 
 impl DelayKernel {
     /// Everyone arrives after exactly `days` days.
     pub fn exact(days: u32) -> Self {
-        Self { first: days, cumulative: vec![1.0] }
+        Self::with_cumulative(days, vec![1.0])
+    }
+
+    /// The kernel of shortest delay `first` and cumulative shares `cumulative`.
+    fn with_cumulative(first: u32, cumulative: Vec<f64>) -> Self {
+        // F(k) for k = first..last−1; F(last) = 1 is the "whole cohort" part.
+        let shares = cumulative[..cumulative.len() - 1].iter().rev().copied();
+        let reversed = shares.chain([0.0; LANES]).collect();
+        Self { first, cumulative, reversed }
     }
 
     /// Discretises `delay` (a number of days ≥ 0). Bins past `horizon` are merged into one
@@ -56,19 +68,20 @@ impl DelayKernel {
         } else if let Some(c) = cumulative.last_mut() {
             *c = 1.0;
         }
-        Self { first, cumulative }
+        Self::with_cumulative(first, cumulative)
     }
 
     /// Raises every delay below `min` to `min` (the wounded return the next day at the
     /// earliest).
-    pub fn at_least(mut self, min: u32) -> Self {
-        while self.first < min {
-            if self.cumulative.len() > 1 {
-                self.cumulative.remove(0);
+    pub fn at_least(self, min: u32) -> Self {
+        let Self { mut first, mut cumulative, .. } = self;
+        while first < min {
+            if cumulative.len() > 1 {
+                cumulative.remove(0);
             }
-            self.first += 1;
+            first += 1;
         }
-        self
+        Self::with_cumulative(first, cumulative)
     }
 
     /// The shortest delay, in days.
@@ -92,10 +105,10 @@ impl DelayKernel {
 /// the exact total of everyone who entered, nobody is created or lost; for a single cohort
 /// this is the cumulative rounding of the module documentation, day for day.
 #[derive(Clone, Debug)]
-pub struct DelayLine {
-    /// F at delays last − 1, last − 2, ..., first (reversed, so a day's window is contiguous
-    /// and read forwards), then [`LANES`] zeros.
-    reversed: Vec<f64>,
+pub struct DelayLine<'k> {
+    /// The kernel's reversed shares ([`DelayKernel`]), shared by every run's line: a run's
+    /// day then brings only its own intake into cache.
+    reversed: &'k [f64],
     first: usize,
     last: usize,
     /// People entering on each day, then [`LANES`] zeros.
@@ -109,14 +122,12 @@ pub struct DelayLine {
     arrived: u64,
 }
 
-impl DelayLine {
+impl<'k> DelayLine<'k> {
     /// An empty line over `days` days.
-    pub fn new(kernel: &DelayKernel, days: usize) -> Self {
+    pub fn new(kernel: &'k DelayKernel, days: usize) -> Self {
         let first = kernel.first as usize;
         let last = kernel.last() as usize;
-        // F(k) for k = first..last−1; F(last) = 1 is the "whole cohort" part.
-        let shares = kernel.cumulative[..kernel.cumulative.len() - 1].iter().rev().copied();
-        let reversed = shares.chain([0.0; LANES]).collect();
+        let reversed = &kernel.reversed;
         let intake = vec![0.0; days + LANES];
         Self { reversed, first, last, intake, first_in: usize::MAX, last_in: 0, done: 0.0, done_upto: 0, arrived: 0 }
     }
@@ -307,13 +318,15 @@ mod tests {
 
     #[test]
     fn a_delay_line_with_a_fixed_delay_is_exact() {
-        let mut line = DelayLine::new(&DelayKernel::exact(30), 120);
+        let thirty = DelayKernel::exact(30);
+        let mut line = DelayLine::new(&thirty, 120);
         line.enter(10, 100_000);
         let arrivals: Vec<u64> = (0..120).map(|t| line.arrivals(t)).collect();
         assert_eq!(arrivals[40], 100_000);
         assert_eq!(arrivals.iter().sum::<u64>(), 100_000);
         // Same-day arrival for a delay of 0.
-        let mut line = DelayLine::new(&DelayKernel::exact(0), 5);
+        let none = DelayKernel::exact(0);
+        let mut line = DelayLine::new(&none, 5);
         line.enter(2, 7);
         assert_eq!((0..5).map(|t| line.arrivals(t)).collect::<Vec<_>>(), vec![0, 0, 7, 0, 0]);
     }

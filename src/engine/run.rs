@@ -70,7 +70,7 @@ enum IntakeDraw {
 }
 
 /// `[attrition]` in one run: its drawn rate, split and noise, and the wounded in recovery.
-struct AttritionDraw {
+struct AttritionDraw<'s> {
     rate: StepRate,
     per_1000: bool,
     count: DailyCount,
@@ -80,7 +80,7 @@ struct AttritionDraw {
     rng: StreamRng,
     drift: Option<DriftState>,
     /// Wounded who will return, arriving over the recovery delay.
-    recovery: DelayLine,
+    recovery: DelayLine<'s>,
 }
 
 /// A `[[loss]]` in one run: the daily probability of its annual rate, and its noise.
@@ -107,9 +107,9 @@ struct WaveDraw {
 }
 
 /// A source of recruits, recruitment stream or mobilization wave, in one run.
-struct Pipeline {
+struct Pipeline<'s> {
     /// People in training, arriving over the training delay.
-    training: DelayLine,
+    training: DelayLine<'s>,
     term_days: Option<u32>,
     renewal: f64,
     /// Per day: arrivals and renewals whose term starts that day (only with a term).
@@ -119,8 +119,8 @@ struct Pipeline {
     rng: StreamRng,
 }
 
-impl Pipeline {
-    fn new(training: &DelayKernel, term_days: Option<u32>, renewal: f64, days: usize, rng: StreamRng) -> Self {
+impl<'s> Pipeline<'s> {
+    fn new(training: &'s DelayKernel, term_days: Option<u32>, renewal: f64, days: usize, rng: StreamRng) -> Self {
         let term_len = if term_days.is_some() { days } else { 0 };
         Self {
             training: DelayLine::new(training, days),
@@ -220,14 +220,14 @@ fn whole(x: f64) -> u64 {
 /// expiries down.
 pub struct Run<'s> {
     scenario: &'s Scenario,
-    attrition: Option<AttritionDraw>,
+    attrition: Option<AttritionDraw<'s>>,
     losses: Vec<LossDraw>,
     streams: Vec<StreamDraw>,
     waves: Vec<WaveDraw>,
     /// The pipeline of every source after the initial force, in source order: each
     /// stream's, then each wave's (one vector, so the steps that treat all alike take
     /// them in one loop).
-    pipes: Vec<Pipeline>,
+    pipes: Vec<Pipeline<'s>>,
     /// Pay per person and day.
     daily_pay: f64,
     /// The goal's size as drawn (what `formation` must reach).
