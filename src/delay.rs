@@ -106,8 +106,8 @@ impl DelayKernel {
 /// this is the cumulative rounding of the module documentation, day for day.
 #[derive(Clone, Debug)]
 pub struct DelayLine<'k> {
-    /// The kernel's reversed shares ([`DelayKernel`]), shared by every run's line: a run's
-    /// day then brings only its own intake into cache.
+    /// The kernel's reversed shares ([`DelayKernel`]): one copy a scenario, which every
+    /// run's line reads.
     reversed: &'k [f64],
     first: usize,
     last: usize,
