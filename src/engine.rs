@@ -311,10 +311,10 @@ fn simulate_task(context: &TaskContext<'_>, task: Task<'_>, block: &mut [u32], w
     let waves = scenario.mobilization.len();
     let width = recorded_series(scenario);
     let daily = shared.is_some();
-    let cells = if daily { scenario.days as usize * width } else { 0 };
+    let days = scenario.days as usize;
+    let cells = if daily { days * width } else { 0 };
     // Runs in the block so far.
     let mut kept = 0;
-    let days = scenario.days as usize;
     for (group, slots) in slots.chunks_mut(SIDE_BY_SIDE).enumerate() {
         let at_run = |j: usize| run_at(first + group * SIDE_BY_SIDE + j);
         let inputs: Vec<Vec<f64>> = (0..slots.len()).map(|j| values(at_run(j))).collect();

@@ -371,8 +371,9 @@ impl<'s> Run<'s> {
     /// draw before), so the processor runs out of independent instructions; two runs' steps
     /// side by side give it two chains at once. Each run draws from its own streams in its
     /// own order, so it comes out exactly as it would alone. More than two runs at a time
-    /// gained nothing more on the benchmark workload, and at eight their delay lines no
-    /// longer fit the first-level cache together.
+    /// gained nothing more on the benchmark workload, and at eight their day's state (the
+    /// delay lines' windows, the survival and cohort arrays) no longer fits the first-level
+    /// cache together.
     #[inline(always)]
     pub fn step_all(runs: &mut [Run<'s>], t: usize) {
         for r in runs.iter_mut() {
