@@ -58,10 +58,41 @@ pub fn count_as_f64(n: u64) -> f64 {
     n as i64 as f64
 }
 
-/// ⌊x⌋ of a non-negative float below 2⁶³ as a count, through i64: one instruction on
-/// baseline x86-64, where a u64 takes several; the same as `x as u64` there.
+/// ⌊x⌋ of a non-negative float below 2⁶³ as a count: the same as `x as u64` there.
+///
+/// On x86-64 it is the one instruction `cvttsd2si` (through `safe_arch`, safe code). Rust's
+/// own `x as i64` adds six more, which saturate out-of-range values and map NaN to 0; the
+/// engine never converts those (every count is capped at [`MAX_COUNT`], and debug builds
+/// check the domain), and the saturation was nearly 4% of the engine's instructions and a chain
+/// of compares and conditional moves on every draw. Out of the domain, `cvttsd2si` gives
+/// 2⁶³ where the cast would give 0 or 2⁶³ − 1: wrong either way.
 #[inline(always)]
 pub fn floor_as_count(x: f64) -> u64 {
     debug_assert!((0.0..9.2e18).contains(&x), "{x}");
-    x as i64 as u64
+    #[cfg(target_arch = "x86_64")]
+    {
+        safe_arch::truncate_to_i64_m128d_s(safe_arch::set_m128d_s(x)) as u64
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        x as i64 as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floor_as_count_is_the_cast_over_its_domain() {
+        let edges = [0.0, 0.4999, 0.5, 1.0 - f64::EPSILON, 1.0, 7.999_999, 1e12 + 0.5, 4_503_599_627_370_495.5];
+        let powers = (0..63).flat_map(|k| {
+            let p = 2f64.powi(k);
+            [p, p.next_down(), p.next_up(), p * 1.5]
+        });
+        let largest = 9.2e18f64.next_down();
+        for x in edges.into_iter().chain(powers).chain([largest]).filter(|x| *x < 9.2e18) {
+            assert_eq!(floor_as_count(x), x as u64, "{x}");
+        }
+    }
 }
