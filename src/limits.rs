@@ -61,11 +61,11 @@ pub fn count_as_f64(n: u64) -> f64 {
 /// ⌊x⌋ of a non-negative float below 2⁶³ as a count: the same as `x as u64` there.
 ///
 /// On x86-64 it is the one instruction `cvttsd2si` (through `safe_arch`, safe code). Rust's
-/// own `x as i64` adds six more, which saturate out-of-range values and map NaN to 0; the
+/// own `x as i64` adds six more, which saturate out-of-range values and map NaN to 0. The
 /// engine never converts those (every count is capped at [`MAX_COUNT`], and debug builds
-/// check the domain), and the saturation was nearly 4% of the engine's instructions and a chain
-/// of compares and conditional moves on every draw. Out of the domain, `cvttsd2si` gives
-/// 2⁶³ where the cast would give 0 or 2⁶³ − 1: wrong either way.
+/// check the domain), and the saturation was nearly 4% of the engine's instructions, a
+/// chain of compares and conditional moves on every draw. Out of the domain, `cvttsd2si`
+/// gives 2⁶³ where the cast would give 0 or 2⁶³ − 1: wrong either way.
 #[inline(always)]
 pub fn floor_as_count(x: f64) -> u64 {
     debug_assert!((0.0..9.2e18).contains(&x), "{x}");
