@@ -13,10 +13,11 @@
 //! runs, days, mobilization waves, the shard's per-day sketches of every series and source
 //! ([`DailyStats::write_words`]), then per run its end state (strength, deployed,
 //! formation, casualties, recruited), the day the goal was reached (`u64::MAX` for never),
-//! the cost's bits, and the goal's armies (formed by the deadline, the days of the first and second,
-//! and whether `formation` held one on the deadline), then per run and wave the day the
-//! wave first started (`u64::MAX` for a trigger that never fired). Sketches merge by exact integer
-//! addition, so the merged statistics are those of the unsharded run.
+//! the cost's bits, and the goal's armies (formed by the deadline, the days of the first
+//! and second, and whether `formation` held one on the deadline), then per run and wave
+//! the day the wave first started (`u64::MAX` for a trigger that never fired). Sketches
+//! merge by exact integer addition, so the merged statistics are those of the unsharded
+//! run.
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
