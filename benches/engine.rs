@@ -15,7 +15,7 @@ use muster::engine::sampling::{DailyCount, binomial, binomial_exact, poisson, po
 use muster::output::{daily_csv, summary_json};
 use muster::random::named_stream;
 use muster::scenario::{Overrides, Scenario};
-use muster::sketch::QuantileSketch;
+use muster::sketch::{DailyStats, QuantileSketch};
 use muster::stats::{Summary, daily_bands, source_bands};
 
 fn main() {
@@ -121,6 +121,36 @@ fn sketch_repeated_values(bencher: divan::Bencher) {
     let mut sketch = QuantileSketch::default();
     sketch.insert_all(&values);
     bencher.counter(ItemsCount::new(values.len())).bench_local(|| sketch.insert_all(divan::black_box(&values)));
+}
+
+/// A worker's block of 478 runs × 730 days × 12 series (the workload's task) added to
+/// daily statistics that already hold 3,824 runs, so that, as in a simulation, each day's
+/// bins are out of cache when the block comes to them; counted per value.
+#[divan::bench(sample_count = 20, sample_size = 1)]
+fn daily_stats_block(bencher: divan::Bencher) {
+    let (days, sources, runs) = (730u32, 5usize, 478usize);
+    let mut stats = DailyStats::new(days, sources);
+    let width = stats.width();
+    let mut rng = named_stream(2, 0, "bench");
+    let mut block = || -> Vec<u32> {
+        let mut values = Vec::with_capacity(runs * days as usize * width);
+        for _ in 0..runs {
+            for day in 0..days as u64 {
+                for series in 0..width as u64 {
+                    let level = 20_000 * (series + 1) + 300 * day;
+                    values.push((level + poisson(&mut rng, 0.02 * level as f64)) as u32);
+                }
+            }
+        }
+        values
+    };
+    let blocks: Vec<Vec<u32>> = (0..4).map(|_| block()).collect();
+    for b in blocks.iter().cycle().take(8) {
+        stats.record_block(b);
+    }
+    let mut next = blocks.iter().cycle();
+    let values = blocks[0].len();
+    bencher.counter(ItemsCount::new(values)).bench_local(|| stats.record_block(next.next().expect("cycles")));
 }
 
 /// 1,000 runs end to end in memory: simulation, daily bands and the summary.

@@ -79,6 +79,17 @@ pub fn floor_as_count(x: f64) -> u64 {
     }
 }
 
+/// Asks the processor to bring the cache line holding `x` into every level of cache: a
+/// hint (`prefetcht0` on x86-64, through `safe_arch`; nothing elsewhere) that changes no
+/// value, only when a later read of it waits.
+#[inline(always)]
+pub fn prefetch<T>(x: &T) {
+    #[cfg(target_arch = "x86_64")]
+    safe_arch::prefetch_t0(x);
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = x;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
