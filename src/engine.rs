@@ -119,11 +119,9 @@ pub fn recorded_series(scenario: &Scenario) -> usize {
 
 /// The memory one worker thread holds besides the shared daily statistics, for a scenario
 /// of `days` days and `width` recorded series ([`recorded_series`]): the block of a task's
-/// daily values (four bytes each), one run's at eight bytes for a run that needs them, and
-/// one day's of the task's runs at eight bytes, as they go into the statistics.
+/// daily values (four bytes each), and one run's at eight bytes for a run that needs them.
 pub const fn worker_bytes(days: u32, width: usize) -> u64 {
-    let runs = runs_per_task(days, width) as u64;
-    days as u64 * width as u64 * (runs * 4 + 8) + runs * width as u64 * 8
+    days as u64 * width as u64 * (runs_per_task(days, width) as u64 * 4 + 8)
 }
 
 /// The most memory simulating `runs` runs of `scenario` holds with `threads` worker

@@ -548,29 +548,30 @@ impl DailyStats {
             return;
         }
         let width = self.width;
-        // A day's values, series by series ([series][run]), gathered in one pass over the
-        // runs' rows rather than one a series: a row is one or two cache lines, which a
-        // pass per series fetched again each time. The bins of every sketch are out of
-        // cache when a task comes to them (the workload's take up to 35 MB) and the rows
-        // are each a run apart, so both are asked for ahead (the next day's rows, the next
-        // sketch's bins): the adds then wait on no miss in turn, which took a quarter off
-        // the time (`cargo bench --bench engine daily_stats_block`).
-        let mut values = vec![0u64; runs * width];
+        // Every sketch's bins are out of cache when a task comes to them (the workload's
+        // take up to 35 MB), and a day's row of each run is a run's block apart; so the
+        // next sketch's bins and the next day's rows (a share with each series) are asked
+        // for ahead, and the adds wait on no miss in turn: a quarter off the time (`cargo
+        // bench --bench engine daily_stats_block`).
+        let mut values = vec![0u64; runs];
         for day in 0..self.days as usize {
             let at = (first_day as usize + day) * width;
             let next_day = if day + 1 < self.days as usize { at + width } else { at };
-            for (r, run) in block.chunks_exact(per_run).enumerate() {
-                crate::limits::prefetch(&run[next_day]);
-                for (column, &v) in values.chunks_exact_mut(runs).zip(&run[at..at + width]) {
-                    column[r] = v.into();
-                }
-            }
-            for (series, values) in values.chunks_exact(runs).enumerate() {
-                if let Some(next) = self.sketches.get(day * width + series + 1) {
+            for series in 0..width {
+                let k = day * width + series;
+                if let Some(next) = self.sketches.get(k + 1) {
                     next.counts.prefetch();
                 }
-                let (lo, hi) = values.iter().fold((u64::MAX, 0), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-                self.sketches[day * width + series].insert_within(values, lo, hi);
+                for run in block.chunks_exact(per_run).skip(series).step_by(width) {
+                    crate::limits::prefetch(&run[next_day]);
+                }
+                // Gathered with their least and greatest in the same pass.
+                let (mut lo, mut hi) = (u64::MAX, 0);
+                for (v, run) in values.iter_mut().zip(block.chunks_exact(per_run)) {
+                    *v = run[at + series].into();
+                    (lo, hi) = (lo.min(*v), hi.max(*v));
+                }
+                self.sketches[k].insert_within(&values, lo, hi);
             }
         }
     }
