@@ -551,7 +551,7 @@ impl DailyStats {
         // Every sketch's bins are out of cache when a task comes to them (the workload's
         // take up to 35 MB), and a day's row of each run is a run's block apart; so the
         // next sketch's bins and the next day's rows (a share with each series) are asked
-        // for ahead, and the adds wait on no miss in turn: a quarter off the time (`cargo
+        // for ahead, and the adds wait on no miss in turn: a fifth off the time (`cargo
         // bench --bench engine daily_stats_block`).
         let mut values = vec![0u64; runs];
         for day in 0..self.days as usize {
