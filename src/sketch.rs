@@ -556,14 +556,16 @@ impl DailyStats {
         let mut values = vec![0u64; runs];
         for day in 0..self.days as usize {
             let at = (first_day as usize + day) * width;
-            let next_day = if day + 1 < self.days as usize { at + width } else { at };
+            let next_day_ahead = day + 1 < self.days as usize;
             for series in 0..width {
                 let k = day * width + series;
                 if let Some(next) = self.sketches.get(k + 1) {
                     next.counts.prefetch();
                 }
-                for run in block.chunks_exact(per_run).skip(series).step_by(width) {
-                    crate::limits::prefetch(&run[next_day]);
+                if next_day_ahead {
+                    for run in block.chunks_exact(per_run).skip(series).step_by(width) {
+                        crate::limits::prefetch(&run[at + width]);
+                    }
                 }
                 // Gathered with their least and greatest in the same pass.
                 let (mut lo, mut hi) = (u64::MAX, 0);
