@@ -138,9 +138,12 @@ impl Counts {
     /// Asks the processor to bring the counts into cache ahead of their use (a hint, one
     /// for each 64-byte line).
     fn prefetch(&self) {
+        fn prefetch<T>(c: &[T]) {
+            c.chunks(64 / size_of::<T>()).for_each(|line| crate::limits::prefetch(&line[0]));
+        }
         match self {
-            Counts::Narrow(c) => c.chunks(32).for_each(|line| crate::limits::prefetch(&line[0])),
-            Counts::Wide(c) => c.chunks(16).for_each(|line| crate::limits::prefetch(&line[0])),
+            Counts::Narrow(c) => prefetch(c),
+            Counts::Wide(c) => prefetch(c),
         }
     }
 
